@@ -1,0 +1,2 @@
+/** PPO against a reward model with a per-token KL penalty to the frozen reference policy. */
+package dev.rlhf4j.ppo;
