@@ -1,0 +1,198 @@
+package dev.rlhf4j.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A decoder-only language model (GPT-2 or Llama family) as a DJL block.
+ *
+ * <p>Dimensions: B batch, T tokens in this call, S all positions including cached ones, C model
+ * width, V vocabulary.
+ *
+ * <p>Parameters carry their Hugging Face tensor names ({@code transformer.h.0.attn.c_attn.weight},
+ * {@code model.layers.0.self_attn.q_proj.weight}, ...) and layouts, so loading and saving a
+ * checkpoint is a name-for-name copy. {@link #getParameters()} lists them in that order.
+ *
+ * <p>Padding: any mix of left and right padding is correct; a padded key is never attended to,
+ * so padding never changes the logits of real tokens. With left padding, pass positions that
+ * count real tokens only ({@link #positionsFromMask}), as transformers' {@code generate} does.
+ */
+public final class CausalLM extends AbstractBlock implements AutoCloseable {
+    private static final float MASKED = -1e9f;
+
+    private final ModelConfig config;
+    private final NDManager manager;
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Parameter tokenEmbedding;
+    private final Parameter positionEmbedding; // GPT-2 only
+    private final List<DecoderLayer> layers = new ArrayList<>();
+    private final Norm finalNorm;
+    private final Parameter lmHead; // null when tied to the token embedding
+    private final Rope rope; // Llama family only
+
+    /**
+     * Builds the model with its parameters taken from {@code weights}.
+     *
+     * @param manager the parent manager; the model's parameters live in a sub-manager closed by {@link #close()}
+     * @param withLmHead false for a trunk only (reward models and critics put their own head on it)
+     */
+    public CausalLM(ModelConfig config, NDManager manager, WeightSource weights, boolean withLmHead) {
+        this.config = config;
+        this.manager = manager.newSubManager();
+        ParamFactory params = new ParamFactory(weights, this.manager, p -> {
+            parameters.put(p.getName(), p);
+            addParameter(p);
+        });
+        boolean gpt2 = config.family() == ModelConfig.Family.GPT2;
+        String base = gpt2 ? "transformer" : "model";
+        int c = config.hiddenSize();
+        tokenEmbedding = params.create(base + (gpt2 ? ".wte.weight" : ".embed_tokens.weight"),
+                new Shape(config.vocabSize(), c));
+        positionEmbedding = gpt2 ? params.create("transformer.wpe.weight", new Shape(config.maxPositions(), c)) : null;
+        for (int i = 0; i < config.numLayers(); i++) {
+            layers.add(new DecoderLayer(params, base + (gpt2 ? ".h." : ".layers.") + i, config));
+        }
+        finalNorm = new Norm(params, base + (gpt2 ? ".ln_f" : ".norm"), c, gpt2, config.normEps());
+        lmHead = withLmHead && !config.tieEmbeddings()
+                ? params.create("lm_head.weight", new Shape(config.vocabSize(), c))
+                : null;
+        rope = gpt2 ? null : new Rope(config.headDim(), config.ropeTheta());
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Parameters by Hugging Face name, in checkpoint order. */
+    public Map<String, Parameter> namedParameters() {
+        return java.util.Collections.unmodifiableMap(parameters);
+    }
+
+    /** Freezes (or unfreezes) every parameter: frozen models hold no gradient buffers. */
+    public void setTrainable(boolean trainable) {
+        parameters.values().forEach(p -> p.freeze(!trainable));
+    }
+
+    /** Logits and last hidden states; see {@link #hidden}. */
+    public ModelOutput forward(NDArray ids, NDArray attentionMask, NDArray positions, KvCache cache,
+            boolean training) {
+        NDArray hidden = hidden(ids, attentionMask, positions, cache, training);
+        return new ModelOutput(logits(hidden), hidden);
+    }
+
+    /**
+     * The last hidden states after the final norm.
+     *
+     * @param ids (B, T) token ids
+     * @param attentionMask (B, S) 1 for real tokens, 0 for padding (S = cached + T); null: all real
+     * @param positions (B, T) position ids; null: cached length + 0..T-1
+     * @param cache keys/values of earlier positions, extended in place; null for a full forward
+     * @param training dropout on
+     * @return (B, T, C)
+     */
+    public NDArray hidden(NDArray ids, NDArray attentionMask, NDArray positions, KvCache cache, boolean training) {
+        NDManager m = ids.getManager();
+        long b = ids.getShape().get(0);
+        long t = ids.getShape().get(1);
+        long past = cache == null ? 0 : cache.length();
+        if (positions == null) {
+            positions = m.arange(past, past + t, 1, DataType.INT64).expandDims(0).broadcast(b, t);
+        }
+        NDArray bias = attentionBias(m, attentionMask, b, t, past);
+        NDArray x = Embedding.embedding(ids.toType(DataType.INT64, false), tokenEmbedding.getArray(),
+                SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
+        Rope.Tables tables = null;
+        if (positionEmbedding != null) {
+            x = x.add(Embedding.embedding(positions.toType(DataType.INT64, false), positionEmbedding.getArray(),
+                    SparseFormat.DENSE).singletonOrThrow());
+            if (training && config.dropout() > 0) {
+                x = Dropout.dropout(x, config.dropout(), true).singletonOrThrow();
+            }
+        } else {
+            tables = rope.tables(positions);
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            x = layers.get(i).forward(x, bias, tables, cache, i, training);
+        }
+        return finalNorm.forward(x);
+    }
+
+    /** Next-token logits (…, V) from hidden states (…, C). */
+    public NDArray logits(NDArray hidden) {
+        NDArray head = lmHead != null ? lmHead.getArray() : tokenEmbedding.getArray();
+        return Linear.linear(hidden, head).singletonOrThrow();
+    }
+
+    /**
+     * The additive attention mask (B, 1, T, S): 0 where query t may see key s (s at or before t,
+     * s a real token, and within the sliding window if any), -1e9 elsewhere. A finite value keeps
+     * fully masked rows (left-padding queries) free of NaN.
+     */
+    private NDArray attentionBias(NDManager m, NDArray attentionMask, long b, long t, long past) {
+        long s = past + t;
+        NDArray keyPos = m.arange(0, s, 1, DataType.INT64).reshape(1, 1, 1, s);
+        NDArray queryPos = m.arange(past, s, 1, DataType.INT64).reshape(1, 1, t, 1);
+        NDArray allowed = keyPos.lte(queryPos); // (1, 1, T, S)
+        if (config.slidingWindow() > 0) {
+            allowed = allowed.logicalAnd(queryPos.sub(keyPos).lt(config.slidingWindow()));
+        }
+        if (attentionMask != null) {
+            if (attentionMask.getShape().get(1) != s) {
+                throw new IllegalArgumentException("attention mask covers " + attentionMask.getShape().get(1)
+                        + " positions, but cache + input hold " + s);
+            }
+            NDArray real = attentionMask.toType(DataType.BOOLEAN, false).reshape(b, 1, 1, s);
+            allowed = allowed.logicalAnd(real); // (B, 1, T, S)
+        }
+        return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+    }
+
+    /**
+     * Position ids for a padded batch, as transformers' generate computes them: the running count
+     * of real tokens minus one, and 1 at padding. (B, S) int64.
+     */
+    public static NDArray positionsFromMask(NDArray attentionMask) {
+        NDArray mask = attentionMask.toType(DataType.INT64, false);
+        NDArray pos = mask.cumSum(1).sub(1);
+        NDArray isPad = mask.eq(0);
+        return pos.mul(mask).add(isPad.toType(DataType.INT64, false));
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        NDArray mask = inputs.size() > 1 ? inputs.get(1) : null;
+        NDArray positions = inputs.size() > 2 ? inputs.get(2) : null;
+        ModelOutput out = forward(inputs.get(0), mask, positions, null, training);
+        return new NDList(out.logits(), out.hidden());
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape ids = inputShapes[0];
+        return new Shape[] {
+            new Shape(ids.get(0), ids.get(1), config.vocabSize()),
+            new Shape(ids.get(0), ids.get(1), config.hiddenSize())
+        };
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

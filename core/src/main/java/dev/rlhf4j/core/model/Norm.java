@@ -1,0 +1,32 @@
+package dev.rlhf4j.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.LayerNorm;
+
+/**
+ * LayerNorm (GPT-2: gain and bias) or RMSNorm (Llama: {@code x · rsqrt(mean(x²) + eps) · gain},
+ * computed in float32 as transformers does).
+ */
+final class Norm {
+    private final Parameter weight;
+    private final Parameter bias; // null for RMSNorm
+    private final float eps;
+
+    Norm(ParamFactory params, String prefix, int width, boolean layerNorm, float eps) {
+        this.weight = params.create(prefix + ".weight", new Shape(width));
+        this.bias = layerNorm ? params.create(prefix + ".bias", new Shape(width)) : null;
+        this.eps = eps;
+    }
+
+    /** (B, T, C) → (B, T, C). */
+    NDArray forward(NDArray x) {
+        if (bias != null) {
+            return LayerNorm.layerNorm(x, new Shape(x.getShape().get(x.getShape().dimension() - 1)),
+                    weight.getArray(), bias.getArray(), eps).singletonOrThrow();
+        }
+        NDArray variance = x.square().mean(new int[] {-1}, true);
+        return x.mul(variance.add(eps).pow(-0.5f)).mul(weight.getArray());
+    }
+}
