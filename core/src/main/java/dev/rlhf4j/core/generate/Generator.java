@@ -1,0 +1,190 @@
+package dev.rlhf4j.core.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.model.KvCache;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Batched sampling with a KV cache.
+ *
+ * <p>Prompts of different lengths are left-padded; positions count real tokens only (as
+ * transformers' {@code generate}). The prompt is run once, then one token per step against the
+ * cache. A sequence stops at its first EOS or stop token; finished rows are dropped from the
+ * batch, so they stop costing work.
+ *
+ * <p>Sampling is by inverse CDF on the filtered distribution (DJL's PyTorch engine has no
+ * multinomial): one uniform number per row from a {@link SplittableRandom} seeded by the config,
+ * so the same seed gives the same samples on any thread count.
+ *
+ * <p>Dimensions: B batch (active rows), V vocabulary.
+ */
+public final class Generator {
+    private final CausalLM model;
+    private final int padId;
+    private final Set<Long> eosIds = new HashSet<>();
+
+    public Generator(CausalLM model, int padId, List<Integer> eosIds) {
+        this.model = model;
+        this.padId = padId;
+        eosIds.forEach(id -> this.eosIds.add((long) id));
+    }
+
+    /** Generates a continuation for each prompt (token ids, without padding). */
+    public Generation generate(List<long[]> prompts, SamplingConfig cfg, NDManager parent) {
+        int b = prompts.size();
+        int promptLen = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
+        if (promptLen == 0) {
+            throw new IllegalArgumentException("every prompt needs at least one token");
+        }
+        Set<Long> stops = new HashSet<>(eosIds);
+        cfg.stopIds().forEach(id -> stops.add((long) id));
+        SplittableRandom rng = new SplittableRandom(cfg.seed());
+
+        long[][] tokens = new long[b][cfg.maxNewTokens()];
+        float[][] logProbs = new float[b][cfg.maxNewTokens()];
+        int[] lengths = new int[b];
+        boolean[] ended = new boolean[b];
+        // the running attention mask and next position of every row, kept on the Java side
+        int total = promptLen + cfg.maxNewTokens();
+        long[][] mask = new long[b][total];
+        long[] nextPosition = new long[b];
+        long[][] ids = new long[b][promptLen];
+        for (int i = 0; i < b; i++) {
+            long[] p = prompts.get(i);
+            int pad = promptLen - p.length;
+            java.util.Arrays.fill(ids[i], 0, pad, padId);
+            System.arraycopy(p, 0, ids[i], pad, p.length);
+            java.util.Arrays.fill(mask[i], pad, promptLen, 1);
+            nextPosition[i] = p.length;
+        }
+        List<Integer> active = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            active.add(i);
+        }
+
+        try (NDManager genManager = parent.newSubManager(); KvCache cache = new KvCache(genManager, model.config().numLayers())) {
+            int seen = 0; // positions in the cache
+            long[][] stepIds = ids;
+            long[][] stepPositions = null;
+            for (int step = 0; step < cfg.maxNewTokens() && !active.isEmpty(); step++) {
+                int width = stepIds[0].length;
+                long[] sampled;
+                float[] sampledLogProb;
+                try (NDManager m = genManager.newSubManager()) {
+                    NDArray idArr = m.create(stepIds);
+                    NDArray maskArr = m.create(rows(mask, active, seen + width));
+                    NDArray positions = stepPositions == null
+                            ? CausalLM.positionsFromMask(maskArr)
+                            : m.create(stepPositions);
+                    NDArray hidden = model.hidden(idArr, maskArr, positions, cache, false);
+                    NDArray last = hidden.get(new NDIndex(":, -1, :")); // (B, C)
+                    NDArray logits = model.logits(last); // (B, V)
+                    NDArray logp = filteredLogProbs(logits, cfg); // (B, V)
+                    NDArray choice = cfg.greedy() ? logp.argMax(1) : inverseCdf(logp, rng, active.size());
+                    sampled = choice.toType(DataType.INT64, false).toLongArray();
+                    sampledLogProb = logp.gather(choice.toType(DataType.INT64, false).expandDims(1), 1)
+                            .toFloatArray();
+                }
+                seen += width;
+                List<Integer> stillActive = new ArrayList<>();
+                List<Long> keepRows = new ArrayList<>();
+                for (int r = 0; r < active.size(); r++) {
+                    int i = active.get(r);
+                    tokens[i][step] = sampled[r];
+                    logProbs[i][step] = sampledLogProb[r];
+                    lengths[i] = step + 1;
+                    mask[i][seen] = 1;
+                    if (stops.contains(sampled[r])) {
+                        ended[i] = true;
+                    } else {
+                        stillActive.add(i);
+                        keepRows.add((long) r);
+                    }
+                }
+                if (stillActive.size() < active.size() && !stillActive.isEmpty()) {
+                    try (NDManager m = genManager.newSubManager()) {
+                        cache.selectRows(m.create(keepRows.stream().mapToLong(Long::longValue).toArray()));
+                    }
+                }
+                active = stillActive;
+                stepIds = new long[active.size()][1];
+                stepPositions = new long[active.size()][1];
+                for (int r = 0; r < active.size(); r++) {
+                    int i = active.get(r);
+                    stepIds[r][0] = tokens[i][step];
+                    stepPositions[r][0] = nextPosition[i]++;
+                }
+            }
+        }
+        int longest = 0;
+        for (int l : lengths) {
+            longest = Math.max(longest, l);
+        }
+        long[][] outTokens = new long[b][longest];
+        int[][] outMask = new int[b][longest];
+        float[][] outLogProbs = new float[b][longest];
+        for (int i = 0; i < b; i++) {
+            java.util.Arrays.fill(outTokens[i], padId);
+            System.arraycopy(tokens[i], 0, outTokens[i], 0, lengths[i]);
+            System.arraycopy(logProbs[i], 0, outLogProbs[i], 0, lengths[i]);
+            java.util.Arrays.fill(outMask[i], 0, lengths[i], 1);
+        }
+        return new Generation(outTokens, outMask, outLogProbs, ended, lengths);
+    }
+
+    private static long[][] rows(long[][] mask, List<Integer> active, int width) {
+        long[][] out = new long[active.size()][];
+        for (int r = 0; r < active.size(); r++) {
+            out[r] = java.util.Arrays.copyOf(mask[active.get(r)], width);
+        }
+        return out;
+    }
+
+    /**
+     * Log-probabilities of the sampling distribution: logits / temperature, then top-k, then top-p
+     * (transformers' warper order), renormalised. Filtered tokens get -inf. (B, V) → (B, V).
+     */
+    static NDArray filteredLogProbs(NDArray logits, SamplingConfig cfg) {
+        if (cfg.greedy()) {
+            return logits.logSoftmax(1);
+        }
+        NDArray scaled = logits.div(cfg.temperature());
+        long v = scaled.getShape().get(1);
+        if (cfg.topK() > 0 && cfg.topK() < v) {
+            NDArray kth = scaled.topK(cfg.topK(), 1).get(0).get(new NDIndex(":, -1:")); // (B, 1)
+            scaled = NDArrays.where(scaled.lt(kth), scaled.getManager().full(scaled.getShape(), Float.NEGATIVE_INFINITY), scaled);
+        }
+        if (cfg.topP() < 1f) {
+            // sort ascending; drop the tokens whose cumulative probability stays within 1 - p
+            NDArray sortedIdx = scaled.argSort(1, true);
+            NDArray sorted = scaled.gather(sortedIdx, 1);
+            NDArray cum = sorted.softmax(1).cumSum(1);
+            NDArray notMostLikely = scaled.getManager().arange(0, v, 1, DataType.INT64).lt(v - 1); // (V)
+            NDArray removeSorted = cum.lte(1f - cfg.topP()).logicalAnd(notMostLikely).toType(DataType.FLOAT32, false);
+            NDArray remove = removeSorted.scatter(sortedIdx, removeSorted, 1).toType(DataType.BOOLEAN, false);
+            scaled = NDArrays.where(remove, scaled.getManager().full(scaled.getShape(), Float.NEGATIVE_INFINITY), scaled);
+        }
+        return scaled.logSoftmax(1);
+    }
+
+    /** One token per row, by inverse CDF: the first index whose cumulative probability exceeds u · total. */
+    static NDArray inverseCdf(NDArray logp, SplittableRandom rng, int rows) {
+        float[] u = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            u[i] = (float) rng.nextDouble();
+        }
+        NDArray cdf = logp.exp().cumSum(1); // (B, V)
+        NDArray threshold = logp.getManager().create(u).expandDims(1).mul(cdf.get(new NDIndex(":, -1:")));
+        return cdf.lte(threshold).toType(DataType.INT64, false).sum(new int[] {1});
+    }
+
+}
