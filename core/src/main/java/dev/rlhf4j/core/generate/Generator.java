@@ -31,11 +31,22 @@ public final class Generator {
     private final CausalLM model;
     private final int padId;
     private final Set<Long> eosIds = new HashSet<>();
+    private final boolean useCache;
 
     public Generator(CausalLM model, int padId, List<Integer> eosIds) {
+        this(model, padId, eosIds, true);
+    }
+
+    private Generator(CausalLM model, int padId, List<Integer> eosIds, boolean useCache) {
         this.model = model;
         this.padId = padId;
         eosIds.forEach(id -> this.eosIds.add((long) id));
+        this.useCache = useCache;
+    }
+
+    /** The same generator recomputing the whole sequence every step: the baseline the cache is measured against. */
+    public Generator withoutCache() {
+        return new Generator(model, padId, new ArrayList<>(eosIds.stream().map(Long::intValue).toList()), false);
     }
 
     /** Generates a continuation for each prompt (token ids, without padding). */
@@ -57,7 +68,7 @@ public final class Generator {
         int total = promptLen + cfg.maxNewTokens();
         long[][] mask = new long[b][total];
         long[] nextPosition = new long[b];
-        long[][] ids = new long[b][promptLen];
+        long[][] ids = new long[b][total]; // prompt (left-padded) then response, for the uncached path
         for (int i = 0; i < b; i++) {
             long[] p = prompts.get(i);
             int pad = promptLen - p.length;
@@ -73,19 +84,24 @@ public final class Generator {
 
         try (NDManager genManager = parent.newSubManager(); KvCache cache = new KvCache(genManager, model.config().numLayers())) {
             int seen = 0; // positions in the cache
-            long[][] stepIds = ids;
+            long[][] stepIds = rows(ids, active, promptLen);
             long[][] stepPositions = null;
             for (int step = 0; step < cfg.maxNewTokens() && !active.isEmpty(); step++) {
                 int width = stepIds[0].length;
                 long[] sampled;
                 float[] sampledLogProb;
                 try (NDManager m = genManager.newSubManager()) {
-                    NDArray idArr = m.create(stepIds);
                     NDArray maskArr = m.create(rows(mask, active, seen + width));
-                    NDArray positions = stepPositions == null
-                            ? CausalLM.positionsFromMask(maskArr)
-                            : m.create(stepPositions);
-                    NDArray hidden = model.hidden(idArr, maskArr, positions, cache, false);
+                    NDArray hidden;
+                    if (useCache) {
+                        NDArray positions = stepPositions == null
+                                ? CausalLM.positionsFromMask(maskArr)
+                                : m.create(stepPositions);
+                        hidden = model.hidden(m.create(stepIds), maskArr, positions, cache, false);
+                    } else {
+                        NDArray allIds = m.create(rows(ids, active, seen + width));
+                        hidden = model.hidden(allIds, maskArr, CausalLM.positionsFromMask(maskArr), null, false);
+                    }
                     NDArray last = hidden.get(new NDIndex(":, -1, :")); // (B, C)
                     NDArray logits = model.logits(last); // (B, V)
                     NDArray logp = filteredLogProbs(logits, cfg); // (B, V)
@@ -100,6 +116,7 @@ public final class Generator {
                 for (int r = 0; r < active.size(); r++) {
                     int i = active.get(r);
                     tokens[i][step] = sampled[r];
+                    ids[i][promptLen + step] = sampled[r];
                     logProbs[i][step] = sampledLogProb[r];
                     lengths[i] = step + 1;
                     mask[i][seen] = 1;
@@ -110,7 +127,7 @@ public final class Generator {
                         keepRows.add((long) r);
                     }
                 }
-                if (stillActive.size() < active.size() && !stillActive.isEmpty()) {
+                if (useCache && stillActive.size() < active.size() && !stillActive.isEmpty()) {
                     try (NDManager m = genManager.newSubManager()) {
                         cache.selectRows(m.create(keepRows.stream().mapToLong(Long::longValue).toArray()));
                     }
@@ -141,10 +158,10 @@ public final class Generator {
         return new Generation(outTokens, outMask, outLogProbs, ended, lengths);
     }
 
-    private static long[][] rows(long[][] mask, List<Integer> active, int width) {
+    private static long[][] rows(long[][] values, List<Integer> active, int width) {
         long[][] out = new long[active.size()][];
         for (int r = 0; r < active.size(); r++) {
-            out[r] = java.util.Arrays.copyOf(mask[active.get(r)], width);
+            out[r] = java.util.Arrays.copyOf(values[active.get(r)], width);
         }
         return out;
     }

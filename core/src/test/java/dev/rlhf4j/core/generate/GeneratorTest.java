@@ -62,6 +62,17 @@ class GeneratorTest {
     }
 
     @Test
+    void cachedAndUncachedGeneratorsAgree() {
+        Generator gen = new Generator(model, 0, List.of(7));
+        Generation cached = gen.generate(PROMPTS, SamplingConfig.greedy(9), manager);
+        Generation uncached = gen.withoutCache().generate(PROMPTS, SamplingConfig.greedy(9), manager);
+        assertTrue(Arrays.deepEquals(cached.tokens(), uncached.tokens()));
+        for (int i = 0; i < PROMPTS.size(); i++) {
+            assertArrayEquals(uncached.logProbs()[i], cached.logProbs()[i], 1e-4f);
+        }
+    }
+
+    @Test
     void sameSeedSameSamplesAndOtherSeedDiffers() {
         Generator gen = new Generator(model, 0, List.of());
         SamplingConfig cfg = new SamplingConfig(12, 1.0f, 0, 1f, false, List.of(), 42);

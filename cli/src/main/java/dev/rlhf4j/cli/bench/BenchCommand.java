@@ -1,0 +1,80 @@
+package dev.rlhf4j.cli.bench;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.rlhf4j.core.model.ModelConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code rlhf4j bench model|generate}: throughput figures as ratios measured in one run. */
+@Command(name = "bench", description = "Measure throughput (ratios in one run: the machine may be noisy).",
+        subcommands = {BenchCommand.Model.class, BenchCommand.Generate.class})
+public final class BenchCommand {
+
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    static void print(String title, List<Map<String, Object>> rows, Path out) throws Exception {
+        System.out.println("== " + title);
+        for (Map<String, Object> row : rows) {
+            StringBuilder line = new StringBuilder();
+            row.forEach((k, v) -> line.append(k).append('=')
+                    .append(v instanceof Double d ? String.format("%.3g", d) : v).append("  "));
+            System.out.println(line.toString().trim());
+        }
+        if (out != null) {
+            JSON.writeValue(out.toFile(), Map.of("bench", title, "rows", rows));
+        }
+    }
+
+    @Command(name = "model", description = "Forward+backward tokens/s at d=256/4L and d=512/6L, as a fraction of libtorch's matmul FLOP/s.")
+    static final class Model implements Callable<Integer> {
+        @Option(names = "--seq", defaultValue = "256") int seq;
+        @Option(names = "--batch", defaultValue = "4") int batch;
+        @Option(names = "--vocab", defaultValue = "8192") int vocab;
+        @Option(names = "--steps", defaultValue = "3") int steps;
+        @Option(names = "--json", description = "write the rows as JSON") Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            double peak;
+            try (NDManager m = NDManager.newBaseManager()) {
+                peak = MatmulPeak.measure(m, 1024, 5);
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (ModelConfig c : ModelBench.sizes(vocab, seq)) {
+                Map<String, Object> row = ModelBench.run(c, batch, seq, steps, peak);
+                row.put("matmul_peak_gflops", peak / 1e9);
+                rows.add(row);
+            }
+            print("model forward+backward, batch " + batch + " x seq " + seq, rows, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "generate", description = "Decode tokens/s with and without the KV cache, batch 1 and 32, two sizes.")
+    static final class Generate implements Callable<Integer> {
+        @Option(names = "--new-tokens", defaultValue = "64") int newTokens;
+        @Option(names = "--prompt-len", defaultValue = "32") int promptLen;
+        @Option(names = "--vocab", defaultValue = "8192") int vocab;
+        @Option(names = "--json") Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (ModelConfig c : List.of(ModelBench.sizes(vocab, 512).get(0), ModelBench.sizes(vocab, 512).get(2))) {
+                for (int batch : new int[] {1, 32}) {
+                    rows.add(GenerateBench.run(c, batch, promptLen, newTokens));
+                }
+            }
+            print("generation, prompt " + promptLen + " + " + newTokens + " new tokens", rows, out);
+            return 0;
+        }
+    }
+
+}

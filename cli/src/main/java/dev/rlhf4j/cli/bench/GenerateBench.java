@@ -1,0 +1,50 @@
+package dev.rlhf4j.cli.bench;
+
+import ai.djl.ndarray.NDManager;
+import dev.rlhf4j.core.generate.Generation;
+import dev.rlhf4j.core.generate.Generator;
+import dev.rlhf4j.core.generate.SamplingConfig;
+import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.model.ModelConfig;
+import dev.rlhf4j.core.model.WeightSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Decode tokens per second with and without the KV cache; the speed-up is the figure that matters. */
+final class GenerateBench {
+    private GenerateBench() {}
+
+    static Map<String, Object> run(ModelConfig c, int batch, int promptLen, int newTokens) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager();
+                CausalLM model = new CausalLM(c, m, WeightSource.random(1, 0.02f, c.numLayers()), true)) {
+            SplittableRandom rng = new SplittableRandom(5);
+            List<long[]> prompts = new ArrayList<>();
+            for (int i = 0; i < batch; i++) {
+                prompts.add(rng.longs(promptLen, 1, c.vocabSize()).toArray());
+            }
+            // no stop tokens: every row decodes exactly newTokens
+            Generator cached = new Generator(model, 0, List.of());
+            SamplingConfig cfg = new SamplingConfig(newTokens, 1f, 0, 1f, false, List.of(), 1);
+            cached.generate(prompts, new SamplingConfig(4, 1f, 0, 1f, false, List.of(), 1), m); // warm-up
+            double withCache = tokensPerSecond(cached, prompts, cfg, m);
+            double without = tokensPerSecond(cached.withoutCache(), prompts, cfg, m);
+            row.put("model", c.modelType() + " d=" + c.hiddenSize() + " L=" + c.numLayers());
+            row.put("batch", batch);
+            row.put("new_tokens", newTokens);
+            row.put("tokens_per_s_cached", withCache);
+            row.put("tokens_per_s_uncached", without);
+            row.put("speedup", withCache / without);
+        }
+        return row;
+    }
+
+    private static double tokensPerSecond(Generator g, List<long[]> prompts, SamplingConfig cfg, NDManager m) {
+        long t0 = System.nanoTime();
+        Generation out = g.generate(prompts, cfg, m);
+        return out.tokenCount() / ((System.nanoTime() - t0) / 1e9);
+    }
+}
