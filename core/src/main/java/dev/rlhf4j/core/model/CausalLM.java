@@ -164,13 +164,12 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
 
     /**
      * Position ids for a padded batch, as transformers' generate computes them: the running count
-     * of real tokens minus one, and 1 at padding. (B, S) int64.
+     * of real tokens minus one, and 0 at padding (no real token sees a pad, so its value is moot).
+     * (B, S) int64.
      */
     public static NDArray positionsFromMask(NDArray attentionMask) {
         NDArray mask = attentionMask.toType(DataType.INT64, false);
-        NDArray pos = mask.cumSum(1).sub(1);
-        NDArray isPad = mask.eq(0);
-        return pos.mul(mask).add(isPad.toType(DataType.INT64, false));
+        return mask.cumSum(1).sub(1).mul(mask);
     }
 
     @Override

@@ -205,11 +205,27 @@ public record ModelConfig(
         if (!act.equals("silu")) {
             throw r.error("hidden_act", "silu", act);
         }
-        JsonNode scaling = c.get("rope_scaling");
-        if (scaling != null && !scaling.isNull()) {
-            String ropeType = scaling.path("rope_type").asText(scaling.path("type").asText(""));
+        // transformers 4 writes rope_theta and rope_scaling; transformers 5 writes rope_parameters
+        double ropeTheta = r.dbl("rope_theta", 10000.0);
+        for (String key : new String[] {"rope_scaling", "rope_parameters"}) {
+            JsonNode rope = c.get(key);
+            if (rope == null || rope.isNull()) {
+                continue;
+            }
+            String ropeType = rope.path("rope_type").asText(rope.path("type").asText("default"));
             if (!ropeType.equals("default")) {
-                throw r.error("rope_scaling", "null (RoPE scaling is not supported)", scaling);
+                throw r.error(key, "default RoPE (scaled RoPE is not supported)", rope);
+            }
+            if (rope.hasNonNull("rope_theta")) {
+                ropeTheta = rope.get("rope_theta").asDouble();
+            }
+        }
+        JsonNode layerTypes = c.get("layer_types");
+        if (layerTypes != null && layerTypes.isArray()) {
+            for (JsonNode t : layerTypes) {
+                if (!t.asText().equals("full_attention") && !(type.equals("mistral") && t.asText().equals("sliding_attention"))) {
+                    throw r.error("layer_types", "full_attention for every layer", layerTypes);
+                }
             }
         }
         r.mustBeFalse("mlp_bias");
@@ -226,7 +242,7 @@ public record ModelConfig(
         boolean bias = type.equals("qwen2") || r.bool("attention_bias", false);
         return new ModelConfig(type, r.requiredInt("vocab_size"), d, r.requiredInt("num_hidden_layers"), heads,
                 kvHeads, headDim, r.requiredInt("intermediate_size"), r.integer("max_position_embeddings", 2048),
-                (float) r.dbl("rms_norm_eps", 1e-6), (float) r.dbl("rope_theta", 10000.0), bias,
+                (float) r.dbl("rms_norm_eps", 1e-6), (float) ropeTheta, bias,
                 r.bool("tie_word_embeddings", false), window, (float) r.dbl("attention_dropout", 0.0),
                 r.integer("bos_token_id", -1), r.intList("eos_token_id"), r.integer("pad_token_id", -1),
                 r.dtype(), c);
@@ -262,7 +278,11 @@ public record ModelConfig(
             c.put("intermediate_size", intermediateSize);
             c.put("max_position_embeddings", maxPositions);
             c.put("rms_norm_eps", normEps);
-            c.put("rope_theta", ropeTheta);
+            if (c.path("rope_parameters").isObject()) {
+                ((ObjectNode) c.get("rope_parameters")).put("rope_theta", ropeTheta);
+            } else {
+                c.put("rope_theta", ropeTheta);
+            }
             c.put("hidden_act", "silu");
             if (!modelType.equals("qwen2")) {
                 c.put("attention_bias", attentionBias);
@@ -288,7 +308,7 @@ public record ModelConfig(
         if (padTokenId >= 0) {
             c.put("pad_token_id", padTokenId);
         }
-        c.put("torch_dtype", dtype);
+        c.put(c.has("dtype") ? "dtype" : "torch_dtype", dtype);
         return c;
     }
 
