@@ -1,0 +1,49 @@
+package dev.rlhf4j.cli.model;
+
+import dev.rlhf4j.core.model.ModelConfig;
+import dev.rlhf4j.core.tokenizer.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code rlhf4j model inspect DIR}. */
+@Command(name = "model", description = "Look at a Hugging Face model directory.", subcommands = ModelCommand.Inspect.class)
+public final class ModelCommand {
+
+    @Command(name = "inspect", description = "Print the config summary and the parameter count.")
+    static final class Inspect implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "model directory (config.json, *.safetensors, tokenizer files)")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            ModelConfig c = ModelConfig.read(dir);
+            System.out.printf("model_type       %s (%s family)%n", c.modelType(), c.family().name().toLowerCase());
+            System.out.printf("parameters       %,d%n", c.parameterCount());
+            System.out.printf("layers           %d%n", c.numLayers());
+            System.out.printf("hidden           %d (heads %d, kv heads %d, head dim %d)%n", c.hiddenSize(), c.numHeads(),
+                    c.numKvHeads(), c.headDim());
+            System.out.printf("mlp              %d%n", c.intermediateSize());
+            System.out.printf("vocab            %d%n", c.vocabSize());
+            System.out.printf("max positions    %d%n", c.maxPositions());
+            System.out.printf("tied embeddings  %s%n", c.tieEmbeddings());
+            System.out.printf("dtype            %s%n", c.dtype());
+            if (c.family() == ModelConfig.Family.LLAMA) {
+                System.out.printf("rope theta       %.1f%n", c.ropeTheta());
+            }
+            if (Files.exists(dir.resolve("tokenizer.json"))) {
+                try (Tokenizer tok = Tokenizer.load(dir)) {
+                    System.out.printf("tokens           bos %d, eos %s, pad %d%s%n", tok.bosId(), tok.eosIds(), tok.padId(),
+                            tok.hasPadToken() ? "" : " (eos, no pad token)");
+                }
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                System.out.println("files            " + files.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+            return 0;
+        }
+    }
+}

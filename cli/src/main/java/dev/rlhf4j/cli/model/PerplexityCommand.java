@@ -1,0 +1,43 @@
+package dev.rlhf4j.cli.model;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.eval.Perplexity;
+import dev.rlhf4j.core.io.JsonLines;
+import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code rlhf4j perplexity --model DIR --data FILE.jsonl}: one JSON object on stdout. */
+@Command(name = "perplexity", description = "Mean negative log-likelihood and perplexity of texts, as transformers computes them.")
+public final class PerplexityCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "model directory") Path model;
+    @Option(names = "--data", required = true, description = "JSONL, one {\"text\": ...} per line") Path data;
+    @Option(names = "--field", defaultValue = "text", description = "field holding the text (default: ${DEFAULT-VALUE})") String field;
+    @Option(names = "--batch-size", defaultValue = "8") int batchSize;
+
+    @Override
+    public Integer call() throws Exception {
+        try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(model);
+                CausalLM lm = ModelDirectory.loadCausalLM(model, m, true)) {
+            List<long[]> texts = new ArrayList<>();
+            JsonLines.forEach(data, line -> texts.add(tok.encode(line.text(field))));
+            Perplexity.Result r = Perplexity.compute(lm, texts, batchSize, tok.padId(), m);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("texts", texts.size());
+            out.put("tokens_scored", r.tokensScored());
+            out.put("mean_nll", r.meanNll());
+            out.put("perplexity", r.perplexity());
+            System.out.println(new ObjectMapper().writeValueAsString(out));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,2 @@
+/** Commands on a model directory: inspect, perplexity, generate. */
+package dev.rlhf4j.cli.model;
