@@ -24,7 +24,9 @@ public final class ScopeLeaks {
                 step.run();
                 if (i == 0) {
                     int inScope = scope.getManagedArrays().size();
-                    assertTrue(inScope > inputs.length, "the step's arrays should live in the scope, but it holds: " + inScope);
+                    assertTrue(
+                            inScope > inputs.length,
+                            "the step's arrays should live in the scope, but it holds: " + inScope);
                 }
             }
         }
