@@ -1,2 +1,20 @@
-/** PPO against a reward model with a per-token KL penalty to the frozen reference policy. */
+/**
+ * PPO against a reward model with a per-token KL penalty to the frozen reference policy.
+ *
+ * <p>The numerics, one class per concept, in the order an iteration uses them (PPO-NOTES.md):
+ *
+ * <ol>
+ *   <li>{@link dev.rlhf4j.ppo.ScoreProcessing}: normalise, clip, missing-EOS rule for the scores;
+ *   <li>{@link dev.rlhf4j.ppo.KlEstimator}: k1, k3, abs per-token KL estimates;
+ *   <li>{@link dev.rlhf4j.ppo.KlController}: fixed or adaptive β;
+ *   <li>{@link dev.rlhf4j.ppo.Rewards}: {@code −β·kl_t} plus the score on the last real token;
+ *   <li>{@link dev.rlhf4j.ppo.Gae}: advantages and returns;
+ *   <li>{@link dev.rlhf4j.ppo.PpoLosses}: clipped policy and value losses, clipfrac, approx_kl,
+ *       ratio statistics, explained variance, entropy.
+ * </ol>
+ *
+ * <p>Dimensions: {@code B} responses, {@code T} response positions, {@code V} vocabulary; {@code
+ * mask (B, T)} is 1 on real response tokens (up to and including the first EOS). Arrays a function
+ * creates are attached to the managers of its inputs, so the caller's per-step scope frees them.
+ */
 package dev.rlhf4j.ppo;

@@ -1,0 +1,141 @@
+package dev.rlhf4j.ppo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.rlhf4j.core.ops.LogProbs;
+import dev.rlhf4j.core.ops.Masked;
+
+/**
+ * The clipped PPO losses and the statistics logged with them (Schulman et al., 2017; PPO-NOTES,
+ * Losses and Metrics). Every mean is a masked mean over the real tokens of the minibatch.
+ *
+ * <p>Dimensions: {@code B} responses, {@code T} response positions, {@code V} vocabulary. {@code
+ * mask} is {@code (B, T)}, 1 on real tokens. The losses keep the autograd graph of {@code
+ * logProbs} / {@code values}; the logged statistics are plain floats. Arrays are attached to the
+ * manager of the first argument.
+ */
+public final class PpoLosses {
+
+    private PpoLosses() {}
+
+    /**
+     * The clipped policy loss and its statistics.
+     *
+     * @param pgLoss scalar {@code mean(max(−A·ratio, −A·clip(ratio, 1−ε, 1+ε)))}, differentiable
+     * @param ratio (B, T) {@code exp(logp_new − logp_old)}, unmasked
+     * @param clipfrac fraction of real tokens where the clipped branch was taken: {@code mean(pgLoss2
+     *     > pgLoss1)}
+     * @param approxKl {@code 0.5 · mean((logp_new − logp_old)²)}
+     * @param ratioMean {@code mean(ratio)}
+     * @param ratioVar unbiased variance of the ratio over real tokens; NaN with fewer than 2 tokens
+     */
+    public record PolicyLoss(
+            NDArray pgLoss, NDArray ratio, float clipfrac, float approxKl, float ratioMean, float ratioVar) {}
+
+    /**
+     * The clipped value loss and its statistic.
+     *
+     * @param vfLoss scalar {@code 0.5 · mean(max((V − R)², (v_clip − R)²))}, differentiable
+     * @param vfClipfrac fraction of real tokens where the clipped branch was larger
+     */
+    public record ValueLoss(NDArray vfLoss, float vfClipfrac) {}
+
+    /**
+     * The clipped surrogate objective, as a loss:
+     *
+     * <pre>
+     * logRatio = logp_new − logp_old
+     * ratio    = exp(logRatio)
+     * pgLoss1  = −A · ratio
+     * pgLoss2  = −A · clip(ratio, 1 − ε, 1 + ε)
+     * pgLoss   = mean(max(pgLoss1, pgLoss2))
+     * </pre>
+     *
+     * @param logProbs (B, T) log-probs of the sampled tokens under the current policy (with graph)
+     * @param oldLogProbs (B, T) log-probs at rollout
+     * @param advantages (B, T) whitened advantages
+     * @param mask (B, T) real response tokens
+     * @param clipRange ε in (0, 1); PPO-NOTES default 0.2
+     */
+    public static PolicyLoss policyLoss(
+            NDArray logProbs, NDArray oldLogProbs, NDArray advantages, NDArray mask, float clipRange) {
+        if (!(clipRange > 0 && clipRange < 1)) {
+            throw new IllegalArgumentException("ppo.clip_range must be between 0 and 1, but is: " + clipRange);
+        }
+        NDArray logRatio = logProbs.sub(oldLogProbs); // (B, T)
+        NDArray ratio = logRatio.exp(); // (B, T)
+        NDArray negAdvantages = advantages.neg(); // (B, T)
+        NDArray pgLoss1 = negAdvantages.mul(ratio); // (B, T)
+        NDArray pgLoss2 = negAdvantages.mul(ratio.clip(1f - clipRange, 1f + clipRange)); // (B, T)
+        NDArray pgLoss = Masked.maskedMean(pgLoss1.maximum(pgLoss2), mask); // ()
+        float clipfrac = Masked.maskedMean(pgLoss2.gt(pgLoss1).toType(DataType.FLOAT32, false), mask).getFloat();
+        float approxKl = 0.5f * Masked.maskedMean(logRatio.square(), mask).getFloat();
+        float ratioMean = Masked.maskedMean(ratio, mask).getFloat();
+        float ratioVar = realTokens(mask) >= 2 ? Masked.maskedVar(ratio, mask).getFloat() : Float.NaN;
+        return new PolicyLoss(pgLoss, ratio, clipfrac, approxKl, ratioMean, ratioVar);
+    }
+
+    /**
+     * The clipped value loss:
+     *
+     * <pre>
+     * v_clip = clip(V_new, V_old − ε_v, V_old + ε_v)     (= V_old + clip(V_new − V_old, −ε_v, ε_v))
+     * vfLoss = 0.5 · mean(max((V_new − R)², (v_clip − R)²))
+     * </pre>
+     *
+     * @param values (B, T) current critic values V_new (with graph)
+     * @param oldValues (B, T) critic values at rollout V_old
+     * @param returns (B, T) GAE returns R ({@link Gae.Result#returns()})
+     * @param mask (B, T) real response tokens
+     * @param clipRangeValue ε_v, positive; PPO-NOTES default 0.2
+     */
+    public static ValueLoss valueLoss(
+            NDArray values, NDArray oldValues, NDArray returns, NDArray mask, float clipRangeValue) {
+        if (!(clipRangeValue > 0)) {
+            throw new IllegalArgumentException("ppo.clip_range_value must be positive, but is: " + clipRangeValue);
+        }
+        NDArray low = oldValues.sub(clipRangeValue); // (B, T)
+        NDArray high = oldValues.add(clipRangeValue); // (B, T)
+        NDArray valuesClipped = values.maximum(low).minimum(high); // (B, T) exactly V_new where not clipped
+        NDArray vfLoss1 = values.sub(returns).square(); // (B, T)
+        NDArray vfLoss2 = valuesClipped.sub(returns).square(); // (B, T)
+        NDArray vfLoss = Masked.maskedMean(vfLoss1.maximum(vfLoss2), mask).mul(0.5f); // ()
+        float vfClipfrac = Masked.maskedMean(vfLoss2.gt(vfLoss1).toType(DataType.FLOAT32, false), mask).getFloat();
+        return new ValueLoss(vfLoss, vfClipfrac);
+    }
+
+    /**
+     * How much of the returns' variance the values explain: {@code 1 − Var(R − V) / Var(R)} over
+     * real tokens (CleanRL). 1 is perfect, 0 is no better than a constant, negative is worse; NaN
+     * when {@code Var(R) = 0}.
+     *
+     * @param values (B, T) critic values
+     * @param returns (B, T) GAE returns
+     * @param mask (B, T) real response tokens
+     */
+    public static float explainedVariance(NDArray values, NDArray returns, NDArray mask) {
+        float varReturns = Masked.maskedVar(returns, mask, false).getFloat();
+        if (varReturns == 0f) {
+            return Float.NaN;
+        }
+        float varResidual = Masked.maskedVar(returns.sub(values), mask, false).getFloat();
+        return 1f - varResidual / varReturns;
+    }
+
+    /**
+     * The mean entropy over real tokens of {@code softmax(logits / temperature)}; differentiable, for
+     * an entropy bonus and the {@code policy/entropy} metric.
+     *
+     * @param logits (B, T, V) policy logits at the response positions
+     * @param mask (B, T) real response tokens
+     * @param temperature the sampling temperature
+     * @return a scalar
+     */
+    public static NDArray entropyMean(NDArray logits, NDArray mask, float temperature) {
+        return Masked.maskedMean(LogProbs.entropy(logits, temperature), mask);
+    }
+
+    private static float realTokens(NDArray mask) {
+        return mask.toType(DataType.FLOAT32, false).sum().getFloat();
+    }
+}
