@@ -115,7 +115,7 @@ public final class AdamW implements AutoCloseable {
      * {@code schedule.lr(optimizerStep)}).
      */
     public void step(double lr) {
-        Checks.nonNegative("learning_rate", lr);
+        Checks.nonNegative("lr", lr);
         for (int i = 0; i < params.size(); i++) {
             try (NDScope scope = new NDScope()) { // every temporary of this update, gradient handle included
                 scope.suppressNotUsedWarning();
@@ -294,7 +294,7 @@ public final class AdamW implements AutoCloseable {
 
         /** Adam's epsilon, added to the denominator; default {@code 1e-8}. */
         public Builder optEps(double eps) {
-            this.eps = Checks.nonNegative("adam_epsilon", eps);
+            this.eps = Checks.nonNegative("adam_eps", eps);
             return this;
         }
 

@@ -52,7 +52,7 @@ public final class CheckpointManager {
      */
     public CheckpointManager(Path root, int keepLast) {
         this.root = Checks.notNull("checkpoints directory", root);
-        this.keepLast = Checks.positive("save_total_limit", keepLast);
+        this.keepLast = Checks.positive("keep_checkpoints", keepLast);
     }
 
     /** Writes the files of one checkpoint into a (temporary) directory. */

@@ -35,7 +35,7 @@ public final class GradAccumulator {
 
     /** @param accumulationSteps micro-batches per optimizer update (>= 1) */
     public GradAccumulator(int accumulationSteps) {
-        this.accumulationSteps = Checks.positive("gradient_accumulation_steps", accumulationSteps);
+        this.accumulationSteps = Checks.positive("grad_accum", accumulationSteps);
     }
 
     /**

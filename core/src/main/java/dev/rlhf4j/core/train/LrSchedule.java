@@ -39,8 +39,8 @@ public record LrSchedule(Kind kind, double peakLr, long warmupSteps, long totalS
     }
 
     public LrSchedule {
-        Checks.notNull("lr_scheduler_type", kind);
-        Checks.positive("learning_rate", peakLr);
+        Checks.notNull("schedule", kind);
+        Checks.positive("lr", peakLr);
         Checks.nonNegative("warmup_steps", warmupSteps);
         Checks.nonNegative("total_steps", totalSteps);
     }

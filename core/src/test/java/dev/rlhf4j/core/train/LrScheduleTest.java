@@ -39,7 +39,7 @@ class LrScheduleTest {
 
     @Test
     void rejectsBadValuesNamingTheKey() {
-        assertEquals("learning_rate must be > 0, but is: -1",
+        assertEquals("lr must be > 0, but is: -1",
                 assertThrows(IllegalArgumentException.class, () -> LrSchedule.constant(-1, 0)).getMessage());
         assertEquals("warmup_steps must be >= 0, but is: -2",
                 assertThrows(IllegalArgumentException.class, () -> LrSchedule.linear(1e-4, -2, 10)).getMessage());
