@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.core.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ class AdamWTest {
 
     @Test
     void matchesTorchAdamWForFiveStepsWithTwoGroups() {
-        JsonNode fixture = Fixtures.load("adamw.json");
+        JsonNode fixture = Fixtures.readJson(Fixtures.path("train/adamw.json"));
         for (JsonNode c : fixture.get("cases")) {
             try (NDManager manager = NDManager.newBaseManager()) {
                 List<NamedParameter> params = new ArrayList<>();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.core.testing.Fixtures;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ class GradClipTest {
 
     @Test
     void matchesTorchClipGradNorm() {
-        JsonNode fixture = Fixtures.load("clip.json");
+        JsonNode fixture = Fixtures.readJson(Fixtures.path("train/clip.json"));
         for (JsonNode c : fixture.get("cases")) {
             try (NDManager manager = NDManager.newBaseManager()) {
                 List<NamedParameter> params = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.core.testing.Fixtures;
 import java.util.Iterator;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ class LrScheduleTest {
 
     @Test
     void matchesTransformersSchedulersAtEveryRecordedStep() {
-        JsonNode fixture = Fixtures.load("schedules.json");
+        JsonNode fixture = Fixtures.readJson(Fixtures.path("train/schedules.json"));
         int checked = 0;
         for (JsonNode c : fixture.get("cases")) {
             LrSchedule schedule = new LrSchedule(LrSchedule.Kind.valueOf(c.get("kind").asText().toUpperCase()),
