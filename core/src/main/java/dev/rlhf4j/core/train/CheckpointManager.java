@@ -28,6 +28,13 @@ import org.slf4j.LoggerFactory;
  * fsynced, the directory is renamed to {@code step-N} in one atomic rename, and the parent is
  * fsynced. Then all but the newest {@code keepLast} complete checkpoints are deleted.
  *
+ * <p>Layout, as Hugging Face's Trainer lays out {@code checkpoint-N/}: the model directory's files
+ * at the top ({@code config.json}, {@code model.safetensors}, tokenizer files), so a checkpoint
+ * loads anywhere a model directory does, beside {@link #OPTIMIZER_FILE} and {@link
+ * TrainerState#FILE}. Resume: load the model from {@code latest().dir()}, build the optimizer on
+ * its parameters, {@link AdamW#load} the optimizer file, and continue from {@link
+ * Checkpoint#state()}.
+ *
  * <p>A checkpoint is complete when it is a {@code step-N} directory holding {@link
  * TrainerState#FILE}. {@link #latest} and {@link #complete} see only complete checkpoints:
  * temporary directories and directories without the state file are ignored, and leftover

@@ -42,7 +42,8 @@ public final class GradAccumulator {
      * Forward and backward of one micro-batch, with the loss scaled by {@code 1 /
      * accumulationSteps}.
      *
-     * @param lossFn computes the micro-batch's scalar loss; runs inside the gradient collector
+     * @param lossFn computes the micro-batch's scalar float32 loss; runs inside the gradient
+     *     collector
      * @return the unscaled loss of the micro-batch
      */
     public float backward(Supplier<NDArray> lossFn) {
