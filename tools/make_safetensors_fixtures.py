@@ -8,7 +8,8 @@ Every expected value comes from the reference implementations (torch, numpy, the
 Output (all small, committed) under core/src/test/resources/fixtures/safetensors/:
 
   dtypes.safetensors          F32, F16, BF16, a scalar, an empty tensor and an I64 tensor,
-                              two metadata keys; written by safetensors.torch.save_file
+                              two metadata keys; written by safetensors.torch.save_file (which
+                              orders metadata keys by a Rust HashMap: they may swap between runs)
   gpt2-sharded/               a tiny random GPT-2 saved by transformers' save_pretrained with a
                               small max_shard_size: model-0000k-of-0000N.safetensors + index
   writer/basic.safetensors    save_file output for the tensors in writer.json (F32/F16/BF16)
