@@ -22,8 +22,8 @@ class SafetensorsCheckpointTest {
 
     @Test
     void readsAShardedGpt2SavedByTransformers() throws Exception {
-        Path dir = Fixtures.path("gpt2-sharded");
-        JsonNode expected = Fixtures.json("expected.json").get("gpt2-sharded");
+        Path dir = SafetensorsFixtures.path("gpt2-sharded");
+        JsonNode expected = SafetensorsFixtures.json("expected.json").get("gpt2-sharded");
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir)) {
             List<Path> shards = new ArrayList<>();
             expected.get("shards").forEach(s -> shards.add(dir.resolve(s.textValue())));
@@ -33,8 +33,8 @@ class SafetensorsCheckpointTest {
                 String name = t.get("name").textValue();
                 names.add(name);
                 assertEquals(DType.F32, checkpoint.info(name).dtype());
-                assertArrayEquals(Fixtures.longs(t.get("shape")), checkpoint.info(name).shape(), name);
-                assertArrayEquals(Fixtures.floats(t.get("values")), checkpoint.readFloats(name), name);
+                assertArrayEquals(SafetensorsFixtures.longs(t.get("shape")), checkpoint.info(name).shape(), name);
+                assertArrayEquals(SafetensorsFixtures.floats(t.get("values")), checkpoint.readFloats(name), name);
             }
             assertEquals(names, checkpoint.names());
             assertEquals(Map.of("format", "pt"), checkpoint.metadata());
@@ -43,9 +43,9 @@ class SafetensorsCheckpointTest {
 
     @Test
     void readsASingleFileDirectory() throws Exception {
-        Files.copy(Fixtures.path("dtypes.safetensors"), tmp.resolve("model.safetensors"));
+        Files.copy(SafetensorsFixtures.path("dtypes.safetensors"), tmp.resolve("model.safetensors"));
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(tmp);
-             SafetensorsFile file = SafetensorsFile.open(Fixtures.path("dtypes.safetensors"))) {
+             SafetensorsFile file = SafetensorsFile.open(SafetensorsFixtures.path("dtypes.safetensors"))) {
             assertEquals(file.names(), checkpoint.names());
             assertEquals(file.metadata(), checkpoint.metadata());
             assertArrayEquals(file.readFloats("bf16"), checkpoint.readFloats("bf16"));
@@ -60,7 +60,7 @@ class SafetensorsCheckpointTest {
     @Test
     void aDirectoryWithBothLayoutsIsReadFromTheSingleFileAsTransformersDoes() throws Exception {
         Path dir = shardedCopy();
-        Files.copy(Fixtures.path("dtypes.safetensors"), dir.resolve("model.safetensors"));
+        Files.copy(SafetensorsFixtures.path("dtypes.safetensors"), dir.resolve("model.safetensors"));
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir)) {
             assertEquals(List.of(dir.resolve("model.safetensors")), checkpoint.files());
         }
@@ -70,7 +70,7 @@ class SafetensorsCheckpointTest {
     private Path shardedCopy() throws Exception {
         Path dir = tmp.resolve("model");
         Files.createDirectories(dir);
-        Path reference = Fixtures.path("writer/sharded");
+        Path reference = SafetensorsFixtures.path("writer/sharded");
         for (String name : List.of("model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
                 "model-00003-of-00003.safetensors", "model.safetensors.index.json")) {
             Files.copy(reference.resolve(name), dir.resolve(name));
