@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.core.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Model directories: transformers' sharded layout, the single file, and every inconsistency refused. */
 class SafetensorsCheckpointTest {
@@ -38,6 +41,35 @@ class SafetensorsCheckpointTest {
             }
             assertEquals(names, checkpoint.names());
             assertEquals(Map.of("format", "pt"), checkpoint.metadata());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama", "qwen2", "llama-bf16", "gpt2-rm", "llama-rm"})
+    void everyParityModelSavedByTransformersOpens(String model) throws Exception {
+        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(Fixtures.parityModel(model))) {
+            assertEquals(Map.of("format", "pt"), checkpoint.metadata());
+            for (String name : checkpoint.names()) {
+                assertEquals(checkpoint.info(name).elementCount(), checkpoint.readFloats(name).length, name);
+            }
+        }
+    }
+
+    @Test
+    void bf16WeightsSavedByTransformersAreTheF32WeightsRoundedAsWeRoundThem() throws Exception {
+        // parity/llama-bf16 is parity/llama after model.to(torch.bfloat16) (tools/make_parity_fixtures.py)
+        try (SafetensorsCheckpoint f32 = SafetensorsCheckpoint.open(Fixtures.parityModel("llama"));
+             SafetensorsCheckpoint bf16 = SafetensorsCheckpoint.open(Fixtures.parityModel("llama-bf16"))) {
+            assertEquals(f32.names(), bf16.names());
+            for (String name : f32.names()) {
+                assertEquals(DType.F32, f32.info(name).dtype(), name);
+                assertEquals(DType.BF16, bf16.info(name).dtype(), name);
+                float[] rounded = f32.readFloats(name);
+                for (int i = 0; i < rounded.length; i++) {
+                    rounded[i] = HalfPrecision.bf16ToF32(HalfPrecision.f32ToBf16(rounded[i]));
+                }
+                assertArrayEquals(rounded, bf16.readFloats(name), name);
+            }
         }
     }
 
