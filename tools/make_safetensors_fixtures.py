@@ -26,8 +26,8 @@ Output (all small, committed) under core/src/test/resources/fixtures/safetensors
 
 import hashlib
 import json
-import math
 import os
+import platform
 import shutil
 import struct
 import sys
@@ -35,6 +35,7 @@ import sys
 import numpy as np
 import torch
 import safetensors
+import transformers
 from safetensors.torch import load_file, save_file
 from huggingface_hub import split_torch_state_dict_into_shards
 
@@ -275,7 +276,9 @@ def write_json(name, obj):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    expected = {"versions": {"torch": torch.__version__, "safetensors": safetensors.__version__}}
+    expected = {"generated_by": {"script": "tools/make_safetensors_fixtures.py", "python": platform.python_version(),
+                                 "torch": torch.__version__, "transformers": transformers.__version__,
+                                 "safetensors": safetensors.__version__}}
     make_dtypes(expected)
     make_gpt2_sharded(expected)
     write_json("expected.json", expected)

@@ -19,13 +19,13 @@ class HalfPrecisionTest {
 
     @BeforeAll
     static void load() throws Exception {
-        expected = Fixtures.json("conversions.json");
+        expected = SafetensorsFixtures.json("conversions.json");
     }
 
     /** The script's input set: every upper half-word with each low pattern, then a Weyl sequence; NaNs left out. */
     private static int[] conversionInputs() {
         JsonNode spec = expected.get("f32_to_f16_and_bf16");
-        long[] low = Fixtures.longs(spec.get("low_patterns"));
+        long[] low = SafetensorsFixtures.longs(spec.get("low_patterns"));
         int step = (int) spec.get("weyl_step").longValue();
         int weylCount = spec.get("weyl_count").intValue();
         int[] bits = new int[(1 << 16) * low.length + weylCount];

@@ -22,7 +22,7 @@ class MalformedSafetensorsTest {
 
     /** The message of the error opening a file with these bytes, without the "FILE: " prefix. */
     private String errorOpening(byte[] bytes) throws Exception {
-        path = Fixtures.write(tmp, "bad.safetensors", bytes);
+        path = SafetensorsFixtures.write(tmp, "bad.safetensors", bytes);
         CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> SafetensorsFile.open(path));
         String prefix = path + ": ";
         assertEquals(prefix, e.getMessage().substring(0, prefix.length()), "the message names the file");
@@ -30,7 +30,7 @@ class MalformedSafetensorsTest {
     }
 
     private String errorOpening(String header, int bufferLength) throws Exception {
-        return errorOpening(Fixtures.file(header, bufferLength));
+        return errorOpening(SafetensorsFixtures.file(header, bufferLength));
     }
 
     private static String tensor(String name, String dtype, String shape, String offsets) {
@@ -80,7 +80,7 @@ class MalformedSafetensorsTest {
     void headerNotUtf8() throws Exception {
         byte[] header = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
         header[2] = (byte) 0xFF;
-        assertEquals("header is not valid UTF-8 (at byte 2 of the header)", errorOpening(Fixtures.file(header, 0)));
+        assertEquals("header is not valid UTF-8 (at byte 2 of the header)", errorOpening(SafetensorsFixtures.file(header, 0)));
     }
 
     @Test
@@ -181,7 +181,7 @@ class MalformedSafetensorsTest {
 
     @Test
     void truncatedCopyOfARealFile() throws Exception {
-        byte[] whole = Files.readAllBytes(Fixtures.path("dtypes.safetensors"));
+        byte[] whole = Files.readAllBytes(SafetensorsFixtures.path("dtypes.safetensors"));
         String message = errorOpening(Arrays.copyOf(whole, whole.length - 3));
         assertEquals("tensor \"specials\" has data_offsets [68, 82] but the byte buffer after the header holds only"
                 + " 79 bytes: the file is truncated", message);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.core.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Model directories: transformers' sharded layout, the single file, and every inconsistency refused. */
 class SafetensorsCheckpointTest {
@@ -22,8 +25,8 @@ class SafetensorsCheckpointTest {
 
     @Test
     void readsAShardedGpt2SavedByTransformers() throws Exception {
-        Path dir = Fixtures.path("gpt2-sharded");
-        JsonNode expected = Fixtures.json("expected.json").get("gpt2-sharded");
+        Path dir = SafetensorsFixtures.path("gpt2-sharded");
+        JsonNode expected = SafetensorsFixtures.json("expected.json").get("gpt2-sharded");
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir)) {
             List<Path> shards = new ArrayList<>();
             expected.get("shards").forEach(s -> shards.add(dir.resolve(s.textValue())));
@@ -33,19 +36,48 @@ class SafetensorsCheckpointTest {
                 String name = t.get("name").textValue();
                 names.add(name);
                 assertEquals(DType.F32, checkpoint.info(name).dtype());
-                assertArrayEquals(Fixtures.longs(t.get("shape")), checkpoint.info(name).shape(), name);
-                assertArrayEquals(Fixtures.floats(t.get("values")), checkpoint.readFloats(name), name);
+                assertArrayEquals(SafetensorsFixtures.longs(t.get("shape")), checkpoint.info(name).shape(), name);
+                assertArrayEquals(SafetensorsFixtures.floats(t.get("values")), checkpoint.readFloats(name), name);
             }
             assertEquals(names, checkpoint.names());
             assertEquals(Map.of("format", "pt"), checkpoint.metadata());
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama", "qwen2", "llama-bf16", "gpt2-rm", "llama-rm"})
+    void everyParityModelSavedByTransformersOpens(String model) throws Exception {
+        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(Fixtures.parityModel(model))) {
+            assertEquals(Map.of("format", "pt"), checkpoint.metadata());
+            for (String name : checkpoint.names()) {
+                assertEquals(checkpoint.info(name).elementCount(), checkpoint.readFloats(name).length, name);
+            }
+        }
+    }
+
+    @Test
+    void bf16WeightsSavedByTransformersAreTheF32WeightsRoundedAsWeRoundThem() throws Exception {
+        // parity/llama-bf16 is parity/llama after model.to(torch.bfloat16) (tools/make_parity_fixtures.py)
+        try (SafetensorsCheckpoint f32 = SafetensorsCheckpoint.open(Fixtures.parityModel("llama"));
+             SafetensorsCheckpoint bf16 = SafetensorsCheckpoint.open(Fixtures.parityModel("llama-bf16"))) {
+            assertEquals(f32.names(), bf16.names());
+            for (String name : f32.names()) {
+                assertEquals(DType.F32, f32.info(name).dtype(), name);
+                assertEquals(DType.BF16, bf16.info(name).dtype(), name);
+                float[] rounded = f32.readFloats(name);
+                for (int i = 0; i < rounded.length; i++) {
+                    rounded[i] = HalfPrecision.bf16ToF32(HalfPrecision.f32ToBf16(rounded[i]));
+                }
+                assertArrayEquals(rounded, bf16.readFloats(name), name);
+            }
+        }
+    }
+
     @Test
     void readsASingleFileDirectory() throws Exception {
-        Files.copy(Fixtures.path("dtypes.safetensors"), tmp.resolve("model.safetensors"));
+        Files.copy(SafetensorsFixtures.path("dtypes.safetensors"), tmp.resolve("model.safetensors"));
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(tmp);
-             SafetensorsFile file = SafetensorsFile.open(Fixtures.path("dtypes.safetensors"))) {
+             SafetensorsFile file = SafetensorsFile.open(SafetensorsFixtures.path("dtypes.safetensors"))) {
             assertEquals(file.names(), checkpoint.names());
             assertEquals(file.metadata(), checkpoint.metadata());
             assertArrayEquals(file.readFloats("bf16"), checkpoint.readFloats("bf16"));
@@ -60,7 +92,7 @@ class SafetensorsCheckpointTest {
     @Test
     void aDirectoryWithBothLayoutsIsReadFromTheSingleFileAsTransformersDoes() throws Exception {
         Path dir = shardedCopy();
-        Files.copy(Fixtures.path("dtypes.safetensors"), dir.resolve("model.safetensors"));
+        Files.copy(SafetensorsFixtures.path("dtypes.safetensors"), dir.resolve("model.safetensors"));
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir)) {
             assertEquals(List.of(dir.resolve("model.safetensors")), checkpoint.files());
         }
@@ -70,7 +102,7 @@ class SafetensorsCheckpointTest {
     private Path shardedCopy() throws Exception {
         Path dir = tmp.resolve("model");
         Files.createDirectories(dir);
-        Path reference = Fixtures.path("writer/sharded");
+        Path reference = SafetensorsFixtures.path("writer/sharded");
         for (String name : List.of("model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
                 "model-00003-of-00003.safetensors", "model.safetensors.index.json")) {
             Files.copy(reference.resolve(name), dir.resolve(name));

@@ -19,14 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 /** Reading files written by the Python safetensors library (dtypes.safetensors, expected.json). */
 class SafetensorsFileTest {
 
-    private static final Path DTYPES = Fixtures.path("dtypes.safetensors");
+    private static final Path DTYPES = SafetensorsFixtures.path("dtypes.safetensors");
 
     @TempDir
     Path tmp;
 
     @Test
     void readsEveryTensorAsPythonWroteIt() throws Exception {
-        JsonNode expected = Fixtures.json("expected.json").get("dtypes.safetensors");
+        JsonNode expected = SafetensorsFixtures.json("expected.json").get("dtypes.safetensors");
         try (SafetensorsFile file = SafetensorsFile.open(DTYPES)) {
             List<String> names = new ArrayList<>();
             for (JsonNode t : expected.get("tensors")) {
@@ -34,13 +34,13 @@ class SafetensorsFileTest {
                 names.add(name);
                 TensorInfo info = file.info(name);
                 assertEquals(DType.valueOf(t.get("dtype").textValue()), info.dtype(), name);
-                assertArrayEquals(Fixtures.longs(t.get("shape")), info.shape(), name);
+                assertArrayEquals(SafetensorsFixtures.longs(t.get("shape")), info.shape(), name);
                 if (t.has("values")) {
-                    assertArrayEquals(Fixtures.floats(t.get("values")), file.readFloats(name), name);
+                    assertArrayEquals(SafetensorsFixtures.floats(t.get("values")), file.readFloats(name), name);
                 }
             }
             assertEquals(names, file.names());
-            assertEquals(Fixtures.strings(expected.get("metadata")), file.metadata());
+            assertEquals(SafetensorsFixtures.strings(expected.get("metadata")), file.metadata());
         }
     }
 
@@ -148,7 +148,7 @@ class SafetensorsFileTest {
 
     @Test
     void fileWithoutTensorsOrMetadataIsValid() throws Exception {
-        Path path = Fixtures.write(tmp, "empty.safetensors", Fixtures.file("{}      ", 0));
+        Path path = SafetensorsFixtures.write(tmp, "empty.safetensors", SafetensorsFixtures.file("{}      ", 0));
         try (SafetensorsFile file = SafetensorsFile.open(path)) {
             assertEquals(List.of(), file.names());
             assertEquals(Map.of(), file.metadata());
@@ -159,7 +159,7 @@ class SafetensorsFileTest {
     void namesFollowDataOrderNotHeaderOrder() throws Exception {
         String header = "{\"b\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[2,4]},"
                 + "\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},\"__metadata__\":null}";
-        Path path = Fixtures.write(tmp, "order.safetensors", Fixtures.file(header, 4));
+        Path path = SafetensorsFixtures.write(tmp, "order.safetensors", SafetensorsFixtures.file(header, 4));
         try (SafetensorsFile file = SafetensorsFile.open(path)) {
             assertEquals(List.of("a", "b"), file.names());
             assertEquals(Map.of(), file.metadata());
@@ -170,7 +170,7 @@ class SafetensorsFileTest {
     void subByteDtypesAreRecognised() throws Exception {
         String header = "{\"packed\":{\"dtype\":\"F4\",\"shape\":[2,3],\"data_offsets\":[0,3]},"
                 + "\"e4m3\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[3,4]}}";
-        Path path = Fixtures.write(tmp, "fp4.safetensors", Fixtures.file(header, 4));
+        Path path = SafetensorsFixtures.write(tmp, "fp4.safetensors", SafetensorsFixtures.file(header, 4));
         try (SafetensorsFile file = SafetensorsFile.open(path)) {
             assertEquals(DType.F4, file.info("packed").dtype());
             assertEquals(3, file.readRaw("packed").remaining());

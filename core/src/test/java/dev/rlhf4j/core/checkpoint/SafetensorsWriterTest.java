@@ -32,7 +32,7 @@ class SafetensorsWriterTest {
         List<NamedTensor> tensors = new ArrayList<>();
         for (JsonNode t : writerCase.get("tensors")) {
             tensors.add(new NamedTensor(t.get("name").textValue(), DType.valueOf(t.get("dtype").textValue()),
-                    Fixtures.longs(t.get("shape")), Fixtures.floats(t.get("values"))));
+                    SafetensorsFixtures.longs(t.get("shape")), SafetensorsFixtures.floats(t.get("values"))));
         }
         return tensors;
     }
@@ -40,19 +40,19 @@ class SafetensorsWriterTest {
     @ParameterizedTest
     @ValueSource(strings = {"basic", "escapes"})
     void writesTheBytesPythonSaveFileWrites(String name) throws Exception {
-        JsonNode writerCase = Fixtures.json("writer.json").get(name);
+        JsonNode writerCase = SafetensorsFixtures.json("writer.json").get(name);
         Path ours = tmp.resolve(name + ".safetensors");
-        SafetensorsWriter.write(ours, tensors(writerCase), Fixtures.strings(writerCase.get("metadata")));
-        assertArrayEquals(Files.readAllBytes(Fixtures.path("writer/" + name + ".safetensors")), Files.readAllBytes(ours));
+        SafetensorsWriter.write(ours, tensors(writerCase), SafetensorsFixtures.strings(writerCase.get("metadata")));
+        assertArrayEquals(Files.readAllBytes(SafetensorsFixtures.path("writer/" + name + ".safetensors")), Files.readAllBytes(ours));
     }
 
     @Test
     void writesTheShardsAndIndexTransformersWrites() throws Exception {
-        JsonNode writerCase = Fixtures.json("writer.json").get("sharded");
+        JsonNode writerCase = SafetensorsFixtures.json("writer.json").get("sharded");
         Path dir = tmp.resolve("model");
         List<Path> written = SafetensorsWriter.writeSharded(dir, tensors(writerCase),
-                Fixtures.strings(writerCase.get("metadata")), writerCase.get("max_shard_bytes").longValue());
-        Path reference = Fixtures.path("writer/sharded");
+                SafetensorsFixtures.strings(writerCase.get("metadata")), writerCase.get("max_shard_bytes").longValue());
+        Path reference = SafetensorsFixtures.path("writer/sharded");
         assertEquals(List.of("model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
                 "model-00003-of-00003.safetensors"), written.stream().map(p -> p.getFileName().toString()).toList());
         assertEquals(listing(reference), listing(dir));
@@ -262,7 +262,7 @@ class SafetensorsWriterTest {
     void headerIsPaddedWithSpacesToEightBytes() throws Exception {
         Path path = tmp.resolve("pad.safetensors");
         SafetensorsWriter.write(path, List.of(), Map.of());
-        assertArrayEquals(Fixtures.file("{}      ", 0), Files.readAllBytes(path));
+        assertArrayEquals(SafetensorsFixtures.file("{}      ", 0), Files.readAllBytes(path));
         assertTrue(Files.size(path) % 8 == 0);
     }
 

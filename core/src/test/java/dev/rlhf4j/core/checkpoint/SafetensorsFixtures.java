@@ -3,9 +3,8 @@ package dev.rlhf4j.core.checkpoint;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.rlhf4j.core.testing.Fixtures;
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -15,25 +14,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The fixtures written by tools/make_safetensors_fixtures.py, and hand-built files. */
-final class Fixtures {
+final class SafetensorsFixtures {
 
     /** Python's json module writes Infinity and NaN, which strict JSON does not allow. */
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
 
-    private Fixtures() {}
+    private SafetensorsFixtures() {}
 
+    /** {@code core/src/test/resources/fixtures/safetensors/<relative>}. */
     static Path path(String relative) {
-        URL url = Fixtures.class.getResource("/fixtures/safetensors/" + relative);
-        if (url == null) {
-            throw new IllegalStateException("missing fixture " + relative + "; run tools/make_safetensors_fixtures.py");
-        }
-        try {
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return Fixtures.path("safetensors/" + relative);
     }
 
     static JsonNode json(String relative) throws IOException {
