@@ -1,0 +1,243 @@
+package dev.rlhf4j.ppo;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * The {@code ppo:} section of a run config. Every default is PPO-NOTES.md's (the published
+ * implementation details: lm-human-preferences, summarize-from-feedback, "N+ implementation
+ * details of RLHF with PPO", TRL); each key is validated with a message that names it.
+ *
+ * <p><b>Models.</b>
+ *
+ * @param policy SFT model directory the policy starts from (required)
+ * @param reference frozen reference policy; default: {@code policy}
+ * @param rewardModel reward model directory (a sequence-classification directory; required)
+ * @param critic where the critic starts: {@code reward_model} (default), {@code policy} (a fresh
+ *     value head on the SFT trunk), or a directory
+ * @param prompts JSONL of prompts, {@code "prompt"} text or {@code "messages"} (required)
+ * @param output directory for the final policy; default {@code <run>/model}
+ * @param seed fixes prompt order, sampling and head initialisation (default 0)
+ *     <p><b>Rollouts.</b>
+ * @param iterations PPO iterations (default 100)
+ * @param batchSize prompts (rollouts) per iteration (default 16)
+ * @param numMiniBatches minibatches per PPO epoch (default 1)
+ * @param ppoEpochs passes over each batch (default 4)
+ * @param maxPromptLength prompts are cut from the left to this many tokens (default 256)
+ * @param maxNewTokens response length limit (default 64)
+ * @param temperature sampling temperature, also used when scoring log-probs (default 0.7)
+ * @param topK 0 = off (default)
+ * @param topP 1 = off (default)
+ *     <p><b>Reward and KL.</b>
+ * @param klCoef fixed β (default 0.05)
+ * @param adaptiveKl Ziegler et al.'s adaptive controller instead of a fixed β (default false)
+ * @param initKlCoef adaptive controller's initial β (default 0.2)
+ * @param klTarget adaptive controller's target KL in nats per sequence (default 6)
+ * @param klHorizon adaptive controller's horizon in samples (default 10000)
+ * @param klEstimator k1 (default), k3 or abs
+ * @param rewardClip clip normalised scores to ±this; 0 = off (default)
+ * @param missingEos replace (default), subtract or ignore
+ * @param missingEosPenalty the replacement score, or the amount subtracted (default −1)
+ * @param whitenRewards whiten per-token rewards before GAE (default false)
+ *     <p><b>Advantages and losses.</b>
+ * @param gamma discount (default 1.0)
+ * @param lam GAE λ (default 0.95)
+ * @param clipRange policy ratio clip ε (default 0.2)
+ * @param clipRangeValue value clip ε_v (default 0.2)
+ * @param vfCoef value-loss coefficient (default 0.1)
+ * @param entropyCoef entropy bonus coefficient (default 0)
+ * @param ptxCoef PPO-ptx: coefficient of the language-model loss on {@code ptx_data} (default 0)
+ * @param ptxData JSONL with {@code "text"} for PPO-ptx (required when ptx_coef > 0)
+ * @param targetKl stop the PPO epochs of an iteration once approx_kl exceeds this; 0 = off (default)
+ *     <p><b>Optimisation.</b>
+ * @param lr policy learning rate (default 3e-6; tiny demo models need far more)
+ * @param criticLr critic learning rate; default 10 × lr
+ * @param schedule linear (default), cosine or constant decay over the iterations
+ * @param warmupSteps warmup optimizer steps (default 0)
+ * @param adamEps Adam ε (default 1e-5)
+ * @param weightDecay AdamW decay (default 0)
+ * @param maxGradNorm global-norm clipping for each model (default 1.0)
+ *     <p><b>Guard rails, logging, checkpoints.</b>
+ * @param maxApproxKl stop the run when approx_kl exceeds this ... (default 1.0)
+ * @param approxKlPatience ... for this many iterations in a row (default 3)
+ * @param logEvery iterations between metrics lines (default 1)
+ * @param sampleEvery iterations between samples.jsonl entries (default 10)
+ * @param numSamples generations written per sampling (default 4)
+ * @param saveEvery iterations between checkpoints; 0 = final model only (default 0)
+ * @param keepCheckpoints checkpoints kept (default 2)
+ */
+public record PpoConfig(
+        @JsonProperty("policy") String policy,
+        @JsonProperty("reference") String reference,
+        @JsonProperty("reward_model") String rewardModel,
+        @JsonProperty("critic") String critic,
+        @JsonProperty("prompts") String prompts,
+        @JsonProperty("output") String output,
+        @JsonProperty("seed") Long seed,
+        @JsonProperty("iterations") Integer iterations,
+        @JsonProperty("batch_size") Integer batchSize,
+        @JsonProperty("num_mini_batches") Integer numMiniBatches,
+        @JsonProperty("ppo_epochs") Integer ppoEpochs,
+        @JsonProperty("max_prompt_length") Integer maxPromptLength,
+        @JsonProperty("max_new_tokens") Integer maxNewTokens,
+        @JsonProperty("temperature") Double temperature,
+        @JsonProperty("top_k") Integer topK,
+        @JsonProperty("top_p") Double topP,
+        @JsonProperty("kl_coef") Double klCoef,
+        @JsonProperty("adaptive_kl") Boolean adaptiveKl,
+        @JsonProperty("init_kl_coef") Double initKlCoef,
+        @JsonProperty("kl_target") Double klTarget,
+        @JsonProperty("kl_horizon") Double klHorizon,
+        @JsonProperty("kl_estimator") String klEstimator,
+        @JsonProperty("reward_clip") Double rewardClip,
+        @JsonProperty("missing_eos") String missingEos,
+        @JsonProperty("missing_eos_penalty") Double missingEosPenalty,
+        @JsonProperty("whiten_rewards") Boolean whitenRewards,
+        @JsonProperty("gamma") Double gamma,
+        @JsonProperty("lam") Double lam,
+        @JsonProperty("clip_range") Double clipRange,
+        @JsonProperty("clip_range_value") Double clipRangeValue,
+        @JsonProperty("vf_coef") Double vfCoef,
+        @JsonProperty("entropy_coef") Double entropyCoef,
+        @JsonProperty("ptx_coef") Double ptxCoef,
+        @JsonProperty("ptx_data") String ptxData,
+        @JsonProperty("target_kl") Double targetKl,
+        @JsonProperty("lr") Double lr,
+        @JsonProperty("critic_lr") Double criticLr,
+        @JsonProperty("schedule") String schedule,
+        @JsonProperty("warmup_steps") Integer warmupSteps,
+        @JsonProperty("adam_eps") Double adamEps,
+        @JsonProperty("weight_decay") Double weightDecay,
+        @JsonProperty("max_grad_norm") Double maxGradNorm,
+        @JsonProperty("max_approx_kl") Double maxApproxKl,
+        @JsonProperty("approx_kl_patience") Integer approxKlPatience,
+        @JsonProperty("log_every") Integer logEvery,
+        @JsonProperty("sample_every") Integer sampleEvery,
+        @JsonProperty("num_samples") Integer numSamples,
+        @JsonProperty("save_every") Integer saveEvery,
+        @JsonProperty("keep_checkpoints") Integer keepCheckpoints) {
+
+    public PpoConfig {
+        policy = required("policy", policy);
+        reference = reference == null ? policy : reference;
+        critic = critic == null ? "reward_model" : critic;
+        prompts = required("prompts", prompts);
+        seed = seed == null ? 0L : seed;
+        iterations = atLeast("iterations", iterations, 100, 1);
+        batchSize = atLeast("batch_size", batchSize, 16, 1);
+        numMiniBatches = atLeast("num_mini_batches", numMiniBatches, 1, 1);
+        if (batchSize % numMiniBatches != 0) {
+            throw new IllegalArgumentException("num_mini_batches must divide batch_size (" + batchSize + "), but is: "
+                    + numMiniBatches);
+        }
+        ppoEpochs = atLeast("ppo_epochs", ppoEpochs, 4, 1);
+        maxPromptLength = atLeast("max_prompt_length", maxPromptLength, 256, 1);
+        maxNewTokens = atLeast("max_new_tokens", maxNewTokens, 64, 1);
+        temperature = range("temperature", temperature, 0.7, 1e-6, 100);
+        topK = atLeast("top_k", topK, 0, 0);
+        topP = range("top_p", topP, 1.0, 1e-9, 1);
+        klCoef = range("kl_coef", klCoef, 0.05, 0, 1e6);
+        adaptiveKl = adaptiveKl != null && adaptiveKl;
+        initKlCoef = range("init_kl_coef", initKlCoef, 0.2, 0, 1e6);
+        klTarget = range("kl_target", klTarget, 6.0, 1e-9, 1e6);
+        klHorizon = range("kl_horizon", klHorizon, 10000.0, 1, 1e12);
+        klEstimator = oneOf("kl_estimator", klEstimator, "k1", "k1", "k3", "abs");
+        rewardClip = range("reward_clip", rewardClip, 0.0, 0, 1e9);
+        missingEos = oneOf("missing_eos", missingEos, "replace", "replace", "subtract", "ignore");
+        missingEosPenalty = range("missing_eos_penalty", missingEosPenalty, -1.0, -1e9, 1e9);
+        whitenRewards = whitenRewards != null && whitenRewards;
+        gamma = range("gamma", gamma, 1.0, 0, 1);
+        lam = range("lam", lam, 0.95, 0, 1);
+        clipRange = range("clip_range", clipRange, 0.2, 1e-9, 1);
+        clipRangeValue = range("clip_range_value", clipRangeValue, 0.2, 1e-9, 1e9);
+        vfCoef = range("vf_coef", vfCoef, 0.1, 0, 1e6);
+        entropyCoef = range("entropy_coef", entropyCoef, 0.0, 0, 1e6);
+        ptxCoef = range("ptx_coef", ptxCoef, 0.0, 0, 1e6);
+        if (ptxCoef > 0 && ptxData == null) {
+            throw new IllegalArgumentException("ptx_data must be set when ptx_coef > 0, but is: null");
+        }
+        targetKl = range("target_kl", targetKl, 0.0, 0, 1e9);
+        lr = range("lr", lr, 3e-6, 1e-12, 10);
+        criticLr = range("critic_lr", criticLr, 10 * lr, 1e-12, 10);
+        schedule = oneOf("schedule", schedule, "linear", "linear", "cosine", "constant");
+        warmupSteps = atLeast("warmup_steps", warmupSteps, 0, 0);
+        adamEps = range("adam_eps", adamEps, 1e-5, 1e-20, 1);
+        weightDecay = range("weight_decay", weightDecay, 0.0, 0, 1e3);
+        maxGradNorm = range("max_grad_norm", maxGradNorm, 1.0, 0, 1e9);
+        maxApproxKl = range("max_approx_kl", maxApproxKl, 1.0, 1e-9, 1e9);
+        approxKlPatience = atLeast("approx_kl_patience", approxKlPatience, 3, 1);
+        logEvery = atLeast("log_every", logEvery, 1, 1);
+        sampleEvery = atLeast("sample_every", sampleEvery, 10, 1);
+        numSamples = atLeast("num_samples", numSamples, 4, 0);
+        saveEvery = atLeast("save_every", saveEvery, 0, 0);
+        keepCheckpoints = atLeast("keep_checkpoints", keepCheckpoints, 2, 1);
+    }
+
+    /** Rollouts per minibatch. */
+    public int miniBatchSize() {
+        return batchSize / numMiniBatches;
+    }
+
+    /** Optimizer steps over the whole run (for the LR schedule). */
+    public long totalOptimizerSteps() {
+        return (long) iterations * ppoEpochs * numMiniBatches;
+    }
+
+    public KlEstimator estimator() {
+        return KlEstimator.valueOf(klEstimator.toUpperCase());
+    }
+
+    public KlController klController() {
+        return adaptiveKl ? KlController.adaptive(initKlCoef, klTarget, klHorizon) : KlController.fixed(klCoef);
+    }
+
+    /** Score processing with the reward model's stored normalisation. */
+    public ScoreProcessing scoreProcessing(float mean, float std) {
+        ScoreProcessing p = ScoreProcessing.of(mean, std)
+                .withMissingEos(ScoreProcessing.MissingEos.valueOf(missingEos.toUpperCase()), missingEosPenalty.floatValue());
+        return rewardClip > 0 ? p.withRewardClip(rewardClip.floatValue()) : p;
+    }
+
+    private static String required(String key, String v) {
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException(key + " must be set, but is: " + v);
+        }
+        return v;
+    }
+
+    private static Integer atLeast(String key, Integer v, int fallback, int min) {
+        if (v == null) {
+            return fallback;
+        }
+        if (v < min) {
+            throw new IllegalArgumentException(key + " must be >= " + min + ", but is: " + v);
+        }
+        return v;
+    }
+
+    private static Double range(String key, Double v, double fallback, double min, double max) {
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v >= min && v <= max)) {
+            throw new IllegalArgumentException(key + " must be between " + fmt(min) + " and " + fmt(max) + ", but is: "
+                    + v);
+        }
+        return v;
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e7 ? String.valueOf((long) d) : String.valueOf(d);
+    }
+
+    private static String oneOf(String key, String v, String fallback, String... allowed) {
+        if (v == null) {
+            return fallback;
+        }
+        for (String a : allowed) {
+            if (a.equalsIgnoreCase(v)) {
+                return a;
+            }
+        }
+        throw new IllegalArgumentException(key + " must be one of " + String.join(", ", allowed) + ", but is: " + v);
+    }
+}

@@ -1,0 +1,508 @@
+package dev.rlhf4j.ppo;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.generate.Generation;
+import dev.rlhf4j.core.generate.Generator;
+import dev.rlhf4j.core.generate.SamplingConfig;
+import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.ops.LogProbs;
+import dev.rlhf4j.core.ops.Masked;
+import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.core.train.AdamW;
+import dev.rlhf4j.core.train.Checkpoint;
+import dev.rlhf4j.core.train.CheckpointManager;
+import dev.rlhf4j.core.train.GradClip;
+import dev.rlhf4j.core.train.LrSchedule;
+import dev.rlhf4j.core.train.MetricsSink;
+import dev.rlhf4j.core.train.NamedParameter;
+import dev.rlhf4j.core.train.SeededRng;
+import dev.rlhf4j.core.train.StepMetrics;
+import dev.rlhf4j.core.train.TrainerState;
+import dev.rlhf4j.rm.RewardModel;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * PPO against a reward model with a per-token KL penalty to the frozen reference policy
+ * (PPO-NOTES.md). One iteration, in order:
+ *
+ * <ol>
+ *   <li>sample a batch of prompts; the policy generates responses with the KV cache;
+ *   <li>score without gradients: policy and reference log-probs (logits / temperature, the
+ *       temperature generation used), critic values, reward-model scores (normalised, missing-EOS
+ *       rule, optional clip);
+ *   <li>per-token rewards {@code −β·kl_t}, plus the score on the last real token;
+ *   <li>GAE advantages and returns; whiten the advantages;
+ *   <li>{@code ppo_epochs} × shuffled minibatches: clipped policy loss, clipped value loss (each
+ *       model its own AdamW, global-norm clipping); stop the epochs early past {@code target_kl};
+ *   <li>update β; log metrics and samples; checkpoint on schedule; stop if the ratio explodes.
+ * </ol>
+ *
+ * <p>Dimensions: B rollouts, P prompt width, N response width, S = P + N, V vocabulary. Everything
+ * an iteration creates lives in one sub-manager closed at its end; each minibatch step has its
+ * own. Dropout is off in every model ({@code training = false} in every forward).
+ */
+public final class PpoTrainer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * The four models and the tokenizer they share.
+     *
+     * @param policy trained, starts from SFT
+     * @param reference frozen copy of the SFT policy
+     * @param reward frozen scorer of whole sequences
+     * @param critic trained value model
+     */
+    public record Models(CausalLM policy, CausalLM reference, SequenceScorer reward, ValueModel critic,
+            Tokenizer tokenizer) {}
+
+    /** What a run ends with. */
+    public record Result(int iterations, double finalScore, double finalKl, double beta, Path output, boolean stoppedEarly) {}
+
+    /**
+     * A measurement of responses logged as {@code eval/<name>} (the demo's hidden gold reward): from
+     * the prompts' and responses' texts and whether each ended with EOS, one value per response.
+     */
+    public interface SampleMetric {
+        String name();
+
+        double[] measure(List<String> prompts, List<String> responses, boolean[] endedWithEos);
+    }
+
+    private final PpoConfig cfg;
+    private final Models models;
+    private final PromptSource prompts;
+    private final Path runDir;
+    private final List<SampleMetric> sampleMetrics;
+
+    public PpoTrainer(PpoConfig cfg, Models models, List<PromptSource.Prompt> prompts, Path runDir,
+            List<SampleMetric> sampleMetrics) {
+        this.cfg = cfg;
+        this.models = models;
+        this.prompts = new PromptSource(prompts, cfg.seed());
+        this.runDir = runDir;
+        this.sampleMetrics = List.copyOf(sampleMetrics);
+    }
+
+    /**
+     * Loads the four models a config names and trains. The tokenizer is the policy's; the reward
+     * model must share it (rlhf4j does not re-tokenise between policy and reward model).
+     */
+    public static Result run(PpoConfig cfg, Path runDir, List<SampleMetric> sampleMetrics) throws IOException {
+        Path policyDir = Path.of(cfg.policy());
+        Path rewardDir = Path.of(cfg.rewardModel() == null ? missing("reward_model") : cfg.rewardModel());
+        checkSameTokenizer(policyDir, Path.of(cfg.reference()), "reference");
+        checkSameTokenizer(policyDir, rewardDir, "reward_model");
+        try (NDManager m = NDManager.newBaseManager();
+                Tokenizer tok = Tokenizer.load(policyDir);
+                CausalLM policy = ModelDirectory.loadCausalLM(policyDir, m, true);
+                CausalLM reference = ModelDirectory.loadCausalLM(Path.of(cfg.reference()), m, true);
+                RewardModel rm = RewardModel.load(rewardDir, m);
+                ValueModel critic = RewardModels.critic(switch (cfg.critic()) {
+                    case "reward_model" -> RewardModel.load(rewardDir, m);
+                    case "policy" -> RewardModel.fromCausalLm(policyDir, m, cfg.seed());
+                    default -> RewardModel.load(Path.of(cfg.critic()), m);
+                }, tok)) {
+            Models models = new Models(policy, reference, RewardModels.scorer(rm), critic, tok);
+            List<PromptSource.Prompt> prompts = PromptSource.read(Path.of(cfg.prompts()), tok, cfg.maxPromptLength());
+            return new PpoTrainer(cfg, models, prompts, runDir, sampleMetrics).train();
+        }
+    }
+
+    private static String missing(String key) {
+        throw new IllegalArgumentException("ppo." + key + " must be set, but is: null");
+    }
+
+    /** Policy, reference and reward model must tokenise identically: compare their tokenizer.json files. */
+    static void checkSameTokenizer(Path policyDir, Path otherDir, String role) throws IOException {
+        Path a = policyDir.resolve("tokenizer.json");
+        Path b = otherDir.resolve("tokenizer.json");
+        if (!Files.exists(b)) {
+            throw new IllegalArgumentException("ppo." + role + ": " + otherDir + " has no tokenizer.json to compare with "
+                    + "the policy's");
+        }
+        if (Files.mismatch(a, b) != -1) {
+            throw new IllegalArgumentException("ppo." + role + ": the tokenizer in " + otherDir + " differs from the "
+                    + "policy's (" + policyDir + "); PPO scores the policy's tokens directly, so both must use the same "
+                    + "tokenizer.json (train the reward model from the same SFT model)");
+        }
+    }
+
+    /** Trains, resuming from the newest complete checkpoint under {@code <run>/checkpoints}. */
+    public Result train() throws IOException {
+        CausalLM policy = models.policy();
+        CausalLM reference = models.reference();
+        ValueModel critic = models.critic();
+        Tokenizer tok = models.tokenizer();
+        reference.setTrainable(false);
+        policy.setTrainable(true);
+        float temperature = cfg.temperature().floatValue();
+        Generator generator = new Generator(policy, tok.padId(), tok.eosIds());
+        ScoreProcessing scoreProcessing = cfg.scoreProcessing(models.reward().mean(), models.reward().std());
+        Gae gae = new Gae(cfg.gamma().floatValue(), cfg.lam().floatValue());
+        List<NamedParameter> policyParams = NamedParameter.trainable(policy.getParameters());
+        List<NamedParameter> criticParams = critic.trainableParameters();
+        LrSchedule policyLr = schedule(cfg.lr());
+        LrSchedule criticLr = schedule(cfg.criticLr());
+        CheckpointManager checkpoints = new CheckpointManager(runDir.resolve("checkpoints"), cfg.keepCheckpoints());
+        Files.createDirectories(runDir);
+
+        try (AdamW policyOpt = optimizer(policyParams); AdamW criticOpt = optimizer(criticParams)) {
+            // 0. resume: policy, critic, both optimizers, β, RNG, prompt position
+            KlController kl = cfg.klController();
+            SeededRng rng = new SeededRng(cfg.seed());
+            int start = 0;
+            long optimizerStep = 0;
+            Optional<Checkpoint> latest = checkpoints.latest();
+            if (latest.isPresent()) {
+                Checkpoint ck = latest.get();
+                TrainerState state = ck.state();
+                loadInto(policy, ck.resolve("policy"));
+                loadInto(critic, ck.resolve("critic"));
+                policyOpt.load(ck.resolve("policy_optimizer.ndlist"));
+                criticOpt.load(ck.resolve("critic_optimizer.ndlist"));
+                start = (int) state.step();
+                optimizerStep = state.optimizerStep();
+                rng = state.rng();
+                prompts.seek(state.epoch(), (int) state.dataPosition());
+                double beta = ((Number) state.extra().get("beta")).doubleValue();
+                kl = kl instanceof KlController.Adaptive a
+                        ? new KlController.Adaptive(beta, a.target(), a.horizon()) : KlController.fixed(beta);
+                System.err.printf("ppo: resuming from %s (iteration %d)%n", ck.dir(), start);
+            }
+            int explodedIterations = 0;
+            boolean stoppedEarly = false;
+            double lastScore = Double.NaN;
+            double lastKl = Double.NaN;
+            try (MetricsSink metrics = MetricsSink.builder().setFile(runDir.resolve("metrics.jsonl"))
+                    .optTotalSteps(cfg.iterations()).optResumeStep(start).build()) {
+                for (int iteration = start; iteration < cfg.iterations(); iteration++) {
+                    Map<String, Object> log = new LinkedHashMap<>();
+                    try (NDManager it = policy.getManager().newSubManager()) {
+                        // 1. prompts → responses
+                        long t0 = System.nanoTime();
+                        List<PromptSource.Prompt> batch = prompts.next(cfg.batchSize());
+                        List<long[]> promptTokens = batch.stream().map(PromptSource.Prompt::tokens).toList();
+                        Generation gen = generator.generate(promptTokens, sampling(rng.nextLong()), it);
+                        Rollout r = Rollout.of(promptTokens, gen, tok.padId(), it);
+                        long t1 = System.nanoTime();
+
+                        // 2. score without gradients
+                        NDArray logprobs = logProbs(policy, r, temperature); // (B, N)
+                        NDArray refLogprobs = logProbs(reference, r, temperature); // (B, N)
+                        NDArray values = r.responseSlice(critic.values(r.ids(), r.attentionMask())); // (B, N)
+                        NDArray rawScores = models.reward().scores(r.ids(), r.attentionMask()); // (B)
+                        NDArray scores = scoreProcessing.apply(rawScores, r.hasEos()); // (B)
+                        long t2 = System.nanoTime();
+
+                        // 3. per-token rewards: −β·kl_t, plus the score on the last real token
+                        Rewards.TokenRewards tr = Rewards.perToken(logprobs, refLogprobs, r.mask(), scores,
+                                cfg.estimator(), kl.beta());
+                        NDArray rewards = cfg.whitenRewards() ? Masked.maskedWhiten(tr.rewards(), r.mask(), false) : tr.rewards();
+
+                        // 4. advantages and returns
+                        Gae.Result g = gae.compute(rewards, values, r.mask());
+                        NDArray advantages = Masked.maskedWhiten(g.advantages(), r.mask());
+
+                        // 5. PPO epochs over shuffled minibatches
+                        Losses losses = new Losses();
+                        boolean klStop = false;
+                        for (int epoch = 0; epoch < cfg.ppoEpochs() && !klStop; epoch++) {
+                            int[] order = permutation(r.batchSize(), rng);
+                            for (int mb = 0; mb < cfg.numMiniBatches(); mb++) {
+                                long[] rows = new long[cfg.miniBatchSize()];
+                                for (int i = 0; i < rows.length; i++) {
+                                    rows[i] = order[mb * rows.length + i];
+                                }
+                                MinibatchStats s = minibatchStep(r, rows, logprobs, values, advantages, g.returns(),
+                                        temperature, it);
+                                double pLr = policyLr.lr(optimizerStep);
+                                double cLr = criticLr.lr(optimizerStep);
+                                s.policyGradNorm = clip(policyParams);
+                                s.criticGradNorm = clip(criticParams);
+                                if (Double.isFinite(s.loss) && Double.isFinite(s.policyGradNorm)
+                                        && Double.isFinite(s.criticGradNorm)) {
+                                    policyOpt.step(pLr);
+                                    criticOpt.step(cLr);
+                                    optimizerStep++;
+                                } else {
+                                    losses.skipped++;
+                                }
+                                policyOpt.zeroGrad();
+                                criticOpt.zeroGrad();
+                                losses.add(s, epoch == 0 && mb == 0);
+                                log.put("lr/policy", pLr);
+                                log.put("lr/critic", cLr);
+                                if (cfg.targetKl() > 0 && s.approxKl > cfg.targetKl()) {
+                                    klStop = true;
+                                    break;
+                                }
+                            }
+                        }
+                        long t3 = System.nanoTime();
+
+                        // 6. β, metrics, samples, guard rails
+                        double meanKl = KlController.meanKl(tr.kl(), r.mask());
+                        double k3 = Masked.maskedSum(KlEstimator.K3.apply(logprobs.sub(refLogprobs).mul(r.mask())), r.mask(), 1)
+                                .mean().getFloat();
+                        kl = kl.update(meanKl, r.batchSize());
+                        lastKl = meanKl;
+                        lastScore = rawScores.mean().getFloat();
+                        List<String> promptTexts = batch.stream().map(PromptSource.Prompt::text).toList();
+                        List<String> responseTexts = new ArrayList<>();
+                        for (int i = 0; i < gen.batchSize(); i++) {
+                            responseTexts.add(tok.decode(gen.response(i), true));
+                        }
+                        log.put("objective/kl", meanKl);
+                        log.put("objective/kl_k3", k3);
+                        log.put("objective/entropy", losses.entropy / Math.max(1, losses.steps));
+                        log.put("objective/non_score_reward", Masked.maskedSum(tr.nonScoreReward(), r.mask(), 1).mean().getFloat());
+                        log.put("objective/scores", scores.mean().getFloat());
+                        log.put("objective/scores_raw", lastScore);
+                        log.put("objective/rlhf_reward", Masked.maskedSum(tr.rewards(), r.mask(), 1).mean().getFloat());
+                        log.put("objective/beta", kl.beta());
+                        log.put("policy/approxkl", losses.approxKl / Math.max(1, losses.steps));
+                        log.put("policy/clipfrac", losses.clipfrac / Math.max(1, losses.steps));
+                        log.put("policy/ratio_mean", losses.ratioMean / Math.max(1, losses.steps));
+                        log.put("policy/ratio_var", losses.ratioVar / Math.max(1, losses.steps));
+                        log.put("policy/first_ratio_mean", losses.firstRatioMean);
+                        log.put("policy/first_clipfrac", losses.firstClipfrac);
+                        log.put("loss/policy", losses.pg / Math.max(1, losses.steps));
+                        log.put("loss/value", losses.vf / Math.max(1, losses.steps));
+                        log.put("val/clipfrac", losses.vfClipfrac / Math.max(1, losses.steps));
+                        log.put("val/explained_variance", PpoLosses.explainedVariance(values, g.returns(), r.mask()));
+                        log.put("val/mean", Masked.maskedMean(values, r.mask()).getFloat());
+                        log.put("response/length", r.mask().sum().getFloat() / r.batchSize());
+                        log.put("response/eos_rate", r.hasEos().mean().getFloat());
+                        log.put("train/skipped_steps", losses.skipped);
+                        log.put("time/generate", (t1 - t0) / 1e9);
+                        log.put("time/score", (t2 - t1) / 1e9);
+                        log.put("time/train", (t3 - t2) / 1e9);
+                        log.put("throughput/tokens_per_s", r.tokenCount() / ((t3 - t0) / 1e9));
+                        for (SampleMetric metric : sampleMetrics) {
+                            double[] v = metric.measure(promptTexts, responseTexts, gen.endedWithStop());
+                            log.put("eval/" + metric.name(), java.util.Arrays.stream(v).average().orElse(Double.NaN));
+                        }
+                        int done = iteration + 1;
+                        if (done % cfg.logEvery() == 0 || done == cfg.iterations()) {
+                            metrics.log(new StepMetrics(done, losses.pg / Math.max(1, losses.steps) + cfg.vfCoef() * losses.vf
+                                    / Math.max(1, losses.steps), log.get("lr/policy") instanceof Double d ? d : 0,
+                                    losses.policyGradNorm / Math.max(1, losses.steps), r.tokenCount(), log));
+                        }
+                        if (done % cfg.sampleEvery() == 0 || done == 1 || done == cfg.iterations()) {
+                            writeSamples(done, promptTexts, responseTexts, rawScores.toFloatArray(), scores.toFloatArray(),
+                                    gen.endedWithStop());
+                        }
+                        double noise = 3 * Math.sqrt(Masked.maskedSum(tr.kl(), r.mask(), 1).toType(
+                                ai.djl.ndarray.types.DataType.FLOAT32, false).sub((float) meanKl).square().mean().getFloat()
+                                / r.batchSize());
+                        if (meanKl < -Math.max(noise, 1e-3)) {
+                            System.err.printf("ppo: warning: mean KL %.4f is negative beyond noise (%.4f) at iteration %d; "
+                                    + "generation and scoring settings (temperature, top-k/top-p) probably differ%n",
+                                    meanKl, noise, done);
+                        }
+                        double approxKl = losses.approxKl / Math.max(1, losses.steps);
+                        explodedIterations = approxKl > cfg.maxApproxKl() ? explodedIterations + 1 : 0;
+                        if (explodedIterations >= cfg.approxKlPatience()) {
+                            throw new IllegalStateException(String.format(
+                                    "ppo: approx_kl %.3f exceeded max_approx_kl %.3f for %d iterations in a row (iteration %d): "
+                                            + "the policy ratio exploded; lower lr, raise kl_coef, or reduce ppo_epochs",
+                                    approxKl, cfg.maxApproxKl(), explodedIterations, done));
+                        }
+                        if (cfg.saveEvery() > 0 && done % cfg.saveEvery() == 0 && done < cfg.iterations()) {
+                            long optStep = optimizerStep;
+                            KlController klNow = kl;
+                            checkpoints.save(new TrainerState(done, optStep, prompts.epoch(), prompts.index(), rng.seed(),
+                                    rng.counter(), Map.of("beta", klNow.beta())), dir -> {
+                                        ModelDirectory.saveCausalLM(dir.resolve("policy"), policy, tok);
+                                        critic.save(dir.resolve("critic"));
+                                        policyOpt.save(dir.resolve("policy_optimizer.ndlist"));
+                                        criticOpt.save(dir.resolve("critic_optimizer.ndlist"));
+                                    });
+                        }
+                        if (klStop) {
+                            stoppedEarly = true;
+                        }
+                    }
+                }
+            }
+            Path output = cfg.output() != null ? Path.of(cfg.output()) : runDir.resolve("model");
+            ModelDirectory.saveCausalLM(output, policy, tok);
+            return new Result(cfg.iterations(), lastScore, lastKl, kl.beta(), output, stoppedEarly);
+        }
+    }
+
+    /** Log-probs of the response tokens under {@code model}, logits divided by the sampling temperature. (B, N) */
+    private static NDArray logProbs(CausalLM model, Rollout r, float temperature) {
+        NDArray logits = model.forward(r.ids(), r.attentionMask(), r.positions(), null, false).logits(); // (B, S, V)
+        return LogProbs.logProbsOf(r.responseSlice(logits), r.responses(), temperature);
+    }
+
+    /** Statistics of one minibatch step. */
+    private static final class MinibatchStats {
+        double loss;
+        double pgLoss;
+        double vfLoss;
+        double entropy;
+        double approxKl;
+        double clipfrac;
+        double ratioMean;
+        double ratioVar;
+        double vfClipfrac;
+        double policyGradNorm;
+        double criticGradNorm;
+    }
+
+    /** Running sums over an iteration's minibatch steps. */
+    private static final class Losses {
+        int steps;
+        int skipped;
+        double pg;
+        double vf;
+        double entropy;
+        double approxKl;
+        double clipfrac;
+        double ratioMean;
+        double ratioVar;
+        double vfClipfrac;
+        double policyGradNorm;
+        double firstRatioMean = Double.NaN;
+        double firstClipfrac = Double.NaN;
+
+        void add(MinibatchStats s, boolean first) {
+            steps++;
+            pg += s.pgLoss;
+            vf += s.vfLoss;
+            entropy += s.entropy;
+            approxKl += s.approxKl;
+            clipfrac += s.clipfrac;
+            ratioMean += s.ratioMean;
+            ratioVar += Double.isNaN(s.ratioVar) ? 0 : s.ratioVar;
+            vfClipfrac += s.vfClipfrac;
+            policyGradNorm += s.policyGradNorm;
+            if (first) {
+                firstRatioMean = s.ratioMean;
+                firstClipfrac = s.clipfrac;
+            }
+        }
+    }
+
+    /** Forward and backward on one minibatch; gradients are left in the parameters. */
+    private MinibatchStats minibatchStep(Rollout r, long[] rows, NDArray oldLogprobs, NDArray oldValues,
+            NDArray advantages, NDArray returns, float temperature, NDManager parent) {
+        MinibatchStats s = new MinibatchStats();
+        try (NDManager m = parent.newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray idx = m.create(rows);
+            Rollout mb = r.rows(idx);
+            NDArray logits = mb.responseSlice(models.policy()
+                    .forward(mb.ids(), mb.attentionMask(), mb.positions(), null, false).logits()); // (b, N, V)
+            NDArray newLogprobs = LogProbs.logProbsOf(logits, mb.responses(), temperature); // (b, N)
+            PpoLosses.PolicyLoss pl = PpoLosses.policyLoss(newLogprobs, oldLogprobs.get(idx), advantages.get(idx),
+                    mb.mask(), cfg.clipRange().floatValue());
+            NDArray newValues = mb.responseSlice(models.critic().values(mb.ids(), mb.attentionMask())); // (b, N)
+            PpoLosses.ValueLoss vl = PpoLosses.valueLoss(newValues, oldValues.get(idx), returns.get(idx), mb.mask(),
+                    cfg.clipRangeValue().floatValue());
+            NDArray entropy = PpoLosses.entropyMean(logits, mb.mask(), temperature);
+            NDArray loss = pl.pgLoss().add(vl.vfLoss().mul(cfg.vfCoef().floatValue()));
+            if (cfg.entropyCoef() > 0) {
+                loss = loss.sub(entropy.mul(cfg.entropyCoef().floatValue()));
+            }
+            gc.backward(loss);
+            s.loss = loss.getFloat();
+            s.pgLoss = pl.pgLoss().getFloat();
+            s.vfLoss = vl.vfLoss().getFloat();
+            s.entropy = entropy.getFloat();
+            s.approxKl = pl.approxKl();
+            s.clipfrac = pl.clipfrac();
+            s.ratioMean = pl.ratioMean();
+            s.ratioVar = pl.ratioVar();
+            s.vfClipfrac = vl.vfClipfrac();
+        }
+        return s;
+    }
+
+    private double clip(List<NamedParameter> params) {
+        return cfg.maxGradNorm() > 0 ? GradClip.clipGlobalNorm(params, cfg.maxGradNorm()) : GradClip.globalNorm(params);
+    }
+
+    private AdamW optimizer(List<NamedParameter> params) {
+        return AdamW.builder().setParameters(params).optEps(cfg.adamEps()).optWeightDecay(cfg.weightDecay()).build();
+    }
+
+    private LrSchedule schedule(double peak) {
+        long total = cfg.totalOptimizerSteps();
+        return switch (cfg.schedule()) {
+            case "cosine" -> LrSchedule.cosine(peak, cfg.warmupSteps(), total);
+            case "constant" -> LrSchedule.constant(peak, cfg.warmupSteps());
+            default -> LrSchedule.linear(peak, cfg.warmupSteps(), total);
+        };
+    }
+
+    private SamplingConfig sampling(long seed) {
+        return new SamplingConfig(cfg.maxNewTokens(), cfg.temperature().floatValue(), cfg.topK(),
+                cfg.topP().floatValue(), false, List.of(), seed);
+    }
+
+    private static int[] permutation(int n, SeededRng rng) {
+        int[] o = new int[n];
+        for (int i = 0; i < n; i++) {
+            o[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = o[i];
+            o[i] = o[j];
+            o[j] = t;
+        }
+        return o;
+    }
+
+    private void writeSamples(int iteration, List<String> promptTexts, List<String> responses, float[] raw, float[] scores,
+            boolean[] eos) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(runDir.resolve("samples.jsonl"), StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)) {
+            for (int i = 0; i < Math.min(cfg.numSamples(), responses.size()); i++) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("iteration", iteration);
+                row.put("prompt", promptTexts.get(i));
+                row.put("response", responses.get(i));
+                row.put("score_raw", raw[i]);
+                row.put("score", scores[i]);
+                row.put("ended_with_eos", eos[i]);
+                w.write(JSON.writeValueAsString(row));
+                w.newLine();
+            }
+        }
+    }
+
+    /** Copies the weights of a saved causal LM into {@code model} (resume). */
+    private static void loadInto(CausalLM model, Path dir) {
+        try (NDManager m = model.getManager().newSubManager();
+                CausalLM saved = ModelDirectory.loadCausalLM(dir, m, true)) {
+            copyWeights(saved, model);
+        }
+    }
+
+    static void copyWeights(CausalLM from, CausalLM to) {
+        from.namedParameters().forEach((name, p) -> to.namedParameters().get(name).getArray().set(p.getArray().toFloatArray()));
+    }
+
+    private static void loadInto(ValueModel critic, Path dir) {
+        critic.loadWeights(dir);
+    }
+
+}

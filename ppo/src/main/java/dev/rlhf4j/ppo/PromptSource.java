@@ -1,0 +1,121 @@
+package dev.rlhf4j.ppo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.core.io.JsonLines;
+import dev.rlhf4j.core.tokenizer.ChatMessage;
+import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.core.train.SeededRng;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The PPO prompt set, tokenised once, served in seeded shuffled order epoch after epoch. Its whole
+ * position is (epoch, index), so a resumed run continues with the same prompts.
+ *
+ * <p>A line holds {@code "prompt"} (text, tokenised as is) or {@code "messages"} (a conversation,
+ * rendered with the chat template and a generation prompt). Prompts longer than the limit keep
+ * their last tokens (the end of a prompt is what the response continues).
+ */
+public final class PromptSource {
+
+    /** One prompt: its text as the policy sees it, and its tokens. */
+    public record Prompt(String text, long[] tokens) {}
+
+    private final List<Prompt> prompts;
+    private final long seed;
+    private long epoch;
+    private int index;
+    private int[] order;
+
+    public PromptSource(List<Prompt> prompts, long seed) {
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException("the prompt set is empty");
+        }
+        this.prompts = List.copyOf(prompts);
+        this.seed = seed;
+        this.order = shuffled(0);
+    }
+
+    /** Reads and tokenises a prompt file. */
+    public static List<Prompt> read(Path file, Tokenizer tokenizer, int maxPromptLength) {
+        List<Prompt> out = new ArrayList<>();
+        JsonLines.forEach(file, line -> {
+            JsonNode messages = line.value().get("messages");
+            String text;
+            if (messages != null) {
+                if (!messages.isArray() || messages.isEmpty()) {
+                    throw new IllegalArgumentException(line.where() + ": \"messages\" must be a non-empty list of {role, content}");
+                }
+                List<ChatMessage> turns = new ArrayList<>();
+                for (JsonNode m : messages) {
+                    if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
+                        throw new IllegalArgumentException(line.where() + ": every message needs string \"role\" and \"content\"");
+                    }
+                    turns.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
+                }
+                text = tokenizer.applyChatTemplate(turns, true);
+            } else {
+                text = line.text("prompt");
+            }
+            long[] tokens = tokenizer.encode(text);
+            if (tokens.length == 0) {
+                throw new IllegalArgumentException(line.where() + ": the prompt has no tokens");
+            }
+            if (tokens.length > maxPromptLength) {
+                tokens = Arrays.copyOfRange(tokens, tokens.length - maxPromptLength, tokens.length);
+            }
+            out.add(new Prompt(text, tokens));
+        });
+        return out;
+    }
+
+    /** The next {@code n} prompts, moving to a new shuffled epoch when one runs out. */
+    public List<Prompt> next(int n) {
+        List<Prompt> batch = new ArrayList<>(n);
+        while (batch.size() < n) {
+            if (index == order.length) {
+                epoch++;
+                index = 0;
+                order = shuffled(epoch);
+            }
+            batch.add(prompts.get(order[index++]));
+        }
+        return batch;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    /** Restores a position saved with a checkpoint. */
+    public void seek(long epoch, int index) {
+        this.epoch = epoch;
+        this.index = index;
+        this.order = shuffled(epoch);
+    }
+
+    public int size() {
+        return prompts.size();
+    }
+
+    private int[] shuffled(long epoch) {
+        int[] o = new int[prompts.size()];
+        for (int i = 0; i < o.length; i++) {
+            o[i] = i;
+        }
+        SeededRng rng = new SeededRng(seed * 31 + epoch);
+        for (int i = o.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = o[i];
+            o[i] = o[j];
+            o[j] = t;
+        }
+        return o;
+    }
+}

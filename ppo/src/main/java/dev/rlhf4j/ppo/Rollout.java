@@ -1,0 +1,81 @@
+package dev.rlhf4j.ppo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.rlhf4j.core.generate.Generation;
+import dev.rlhf4j.core.model.CausalLM;
+import java.util.List;
+
+/**
+ * One batch of prompts and sampled responses laid out for scoring and training.
+ *
+ * <p>Dimensions: B rollouts, P prompt width (left-padded), N response width (right-padded), S = P + N.
+ * The logits and values that belong to response token t sit at sequence position P − 1 + t
+ * (the state before the token), so {@link #responseSlice} of a (B, S, ...) array is (B, N, ...).
+ *
+ * @param ids (B, S) prompt then response tokens
+ * @param attentionMask (B, S) 1 on real prompt and response tokens
+ * @param positions (B, S) position ids counting real tokens only
+ * @param responses (B, N) response tokens
+ * @param mask (B, N) 1 on real response tokens (up to and including EOS), float32
+ * @param hasEos (B) whether each response ended with EOS, float32
+ * @param promptWidth P
+ */
+record Rollout(NDArray ids, NDArray attentionMask, NDArray positions, NDArray responses, NDArray mask,
+        NDArray hasEos, int promptWidth) {
+
+    static Rollout of(List<long[]> prompts, Generation g, long padId, NDManager m) {
+        int b = prompts.size();
+        int p = prompts.stream().mapToInt(x -> x.length).max().orElseThrow();
+        int n = Math.max(1, g.tokens()[0].length);
+        long[][] ids = new long[b][p + n];
+        long[][] attention = new long[b][p + n];
+        long[][] responses = new long[b][n];
+        float[][] mask = new float[b][n];
+        float[] eos = new float[b];
+        for (int i = 0; i < b; i++) {
+            long[] prompt = prompts.get(i);
+            int pad = p - prompt.length;
+            java.util.Arrays.fill(ids[i], padId);
+            System.arraycopy(prompt, 0, ids[i], pad, prompt.length);
+            java.util.Arrays.fill(attention[i], pad, p, 1);
+            java.util.Arrays.fill(responses[i], padId);
+            for (int t = 0; t < g.lengths()[i]; t++) {
+                ids[i][p + t] = g.tokens()[i][t];
+                responses[i][t] = g.tokens()[i][t];
+                attention[i][p + t] = 1;
+                mask[i][t] = 1f;
+            }
+            eos[i] = g.endedWithStop()[i] ? 1f : 0f;
+        }
+        NDArray attentionMask = m.create(attention);
+        return new Rollout(m.create(ids), attentionMask, CausalLM.positionsFromMask(attentionMask), m.create(responses),
+                m.create(mask), m.create(eos), p);
+    }
+
+    int batchSize() {
+        return (int) ids.getShape().get(0);
+    }
+
+    int responseWidth() {
+        return (int) responses.getShape().get(1);
+    }
+
+    /** (B, S, ...) → (B, N, ...): the positions that predict response tokens. */
+    NDArray responseSlice(NDArray x) {
+        long s = x.getShape().get(1);
+        return x.get("0:, {}:{}", promptWidth - 1, s - 1);
+    }
+
+    /** The rows {@code rows} of this rollout. */
+    Rollout rows(NDArray rows) {
+        return new Rollout(ids.get(rows), attentionMask.get(rows), positions.get(rows), responses.get(rows),
+                mask.get(rows), hasEos.get(rows), promptWidth);
+    }
+
+    /** Real response tokens in the batch. */
+    long tokenCount() {
+        return (long) mask.sum().getFloat();
+    }
+
+}
