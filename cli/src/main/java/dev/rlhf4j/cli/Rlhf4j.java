@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "RLHF alignment toolkit for the JVM: SFT, reward models and PPO.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            dev.rlhf4j.cli.data.DataCommand.class,
             dev.rlhf4j.cli.model.ModelCommand.class,
             dev.rlhf4j.cli.model.PerplexityCommand.class,
             dev.rlhf4j.cli.model.GenerateCommand.class,

@@ -78,6 +78,11 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         return config;
     }
 
+    /** The manager that owns the parameters; per-step scopes are its sub-managers. */
+    public NDManager getManager() {
+        return manager;
+    }
+
     /** Parameters by Hugging Face name, in checkpoint order. */
     public Map<String, Parameter> namedParameters() {
         return java.util.Collections.unmodifiableMap(parameters);

@@ -1,0 +1,59 @@
+package dev.rlhf4j.cli.data;
+
+import dev.rlhf4j.data.ImportException;
+import dev.rlhf4j.data.stats.DatasetStats;
+import dev.rlhf4j.data.stats.StatsReport;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code rlhf4j data stats IN [--json OUT]}. */
+@Command(
+        name = "stats",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Counts by source and split, tie rate, lengths, per-annotator counts, agreement (raw, Cohen's kappa,",
+            "Fleiss' kappa, Krippendorff's alpha), position and length bias, Bradley-Terry label aggregation."
+        })
+public final class DataStatsCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IN", description = "Canonical JSON Lines file.")
+    Path input;
+
+    @Option(names = "--json", paramLabel = "OUT", description = "Also write the statistics as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() {
+        StatsReport report;
+        try {
+            report = DatasetStats.compute(input);
+        } catch (ImportException e) {
+            spec.commandLine().getErr().println("rlhf4j data stats: " + e.getMessage());
+            return 1;
+        }
+        spec.commandLine().getOut().print(report.render());
+        spec.commandLine().getOut().flush();
+        if (json != null) {
+            try {
+                Path parent = json.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                Files.writeString(json, report.toJson() + System.lineSeparator(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("rlhf4j data stats: " + json + ": cannot write (" + e.getMessage() + ")");
+                return 1;
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.rlhf4j.data.io;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.common.io.CountingInputStream;
+import dev.rlhf4j.data.record.RecordJson;
+import java.io.IOException;
+import java.io.Reader;
+import java.util.NoSuchElementException;
+
+/**
+ * A JSON array of records, read element by element with Jackson's streaming parser: only one
+ * element is in memory at a time. JSON that breaks off or is malformed ends the file with an
+ * {@link InputException} (the parser cannot resynchronise inside an array).
+ */
+final class JsonArraySource implements RecordSource {
+
+    private final String file;
+    private final boolean gzip;
+    private final CountingInputStream counting;
+    private final JsonParser parser;
+    private boolean started;
+    private boolean done;
+    private RawRecord next;
+    private long lastLine;
+
+    JsonArraySource(String file, boolean gzip, CountingInputStream counting, Reader reader) throws IOException {
+        this.file = file;
+        this.gzip = gzip;
+        this.counting = counting;
+        this.parser = RecordJson.MAPPER.createParser(reader);
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (next != null) {
+            return true;
+        }
+        if (done) {
+            return false;
+        }
+        try {
+            if (!started) {
+                started = true;
+                JsonToken first = parser.nextToken();
+                if (first != JsonToken.START_ARRAY) {
+                    done = true;
+                    throw new InputException(file + ":1: expected a JSON array of records");
+                }
+            }
+            JsonToken t = parser.nextToken();
+            if (t == JsonToken.END_ARRAY || t == null) {
+                done = true;
+                if (t == null) {
+                    throw new InputException(file + ": the JSON array is not closed (file ends after line "
+                            + lastLine + "); the records before it were read");
+                }
+                JsonToken after = parser.nextToken();
+                if (after != null) {
+                    throw new InputException(file + ":" + parser.currentTokenLocation().getLineNr()
+                            + ": unexpected content after the closing ']' of the JSON array");
+                }
+                return false;
+            }
+            long line = parser.currentTokenLocation().getLineNr();
+            JsonNode node = RecordJson.MAPPER.readTree(parser);
+            lastLine = parser.currentLocation().getLineNr();
+            next = new RawRecord(file, line, node, node.toString(), null);
+            return true;
+        } catch (JsonProcessingException e) {
+            done = true;
+            long line = e.getLocation() == null ? lastLine : e.getLocation().getLineNr();
+            throw new InputException(file + ":" + line + ": malformed JSON, the rest of the file cannot be read: "
+                    + JsonlSource.jsonProblem(e), e);
+        } catch (IOException e) {
+            done = true;
+            throw new InputException(file + ": " + RecordSources.describe(e, gzip)
+                    + " after line " + lastLine + "; the records before it were read", e);
+        }
+    }
+
+    @Override
+    public RawRecord next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        RawRecord r = next;
+        next = null;
+        return r;
+    }
+
+    @Override
+    public String file() {
+        return file;
+    }
+
+    @Override
+    public Container container() {
+        return Container.JSON_ARRAY;
+    }
+
+    @Override
+    public boolean gzip() {
+        return gzip;
+    }
+
+    @Override
+    public long bytesRead() {
+        return counting.getCount();
+    }
+
+    @Override
+    public void close() {
+        try {
+            parser.close();
+        } catch (IOException e) {
+            // read-only: nothing to lose
+        }
+    }
+}

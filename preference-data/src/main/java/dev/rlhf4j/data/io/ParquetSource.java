@@ -1,0 +1,175 @@
+package dev.rlhf4j.data.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.data.record.RecordJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.NoSuchElementException;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Parquet, read through DuckDB's JDBC driver ({@code org.duckdb:duckdb_jdbc}, a run-time
+ * dependency that works offline): each row comes back as one JSON object ({@code to_json}), so
+ * nested lists and structs keep their shape. Rows are fetched in chunks, not loaded whole. A
+ * gzip-compressed Parquet file is first decompressed to a temporary file (Parquet needs random
+ * access). The "line" of a row is its 1-based row number.
+ */
+final class ParquetSource implements RecordSource {
+
+    static final String DRIVER = "org.duckdb.DuckDBDriver";
+
+    private final String file;
+    private final boolean gzip;
+    private final Path path;
+    private final Path temp;
+    private Connection connection;
+    private Statement statement;
+    private ResultSet rows;
+    private long row;
+    private RawRecord next;
+    private boolean done;
+
+    ParquetSource(Path path, String file, boolean gzip) throws IOException {
+        this.file = file;
+        this.gzip = gzip;
+        this.path = path;
+        try {
+            Class.forName(DRIVER);
+        } catch (ClassNotFoundException e) {
+            throw new InputException(file + ": reading Parquet needs DuckDB's JDBC driver "
+                    + "(org.duckdb:duckdb_jdbc) on the class path; convert the file to JSON Lines or CSV, "
+                    + "or add the driver", e);
+        }
+        Path source = path;
+        if (gzip) {
+            temp = Files.createTempFile("rlhf4j-", ".parquet");
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(path));
+                    OutputStream out = Files.newOutputStream(temp)) {
+                in.transferTo(out);
+            } catch (IOException e) {
+                Files.deleteIfExists(temp);
+                throw new InputException(file + ": " + RecordSources.describe(e, true), e);
+            }
+            source = temp;
+        } else {
+            temp = null;
+        }
+        try {
+            connection = DriverManager.getConnection("jdbc:duckdb:");
+            statement = connection.createStatement();
+            String literal = source.toAbsolutePath().toString().replace("'", "''");
+            rows = statement.executeQuery("SELECT to_json(t)::VARCHAR FROM read_parquet('" + literal + "') t");
+        } catch (SQLException e) {
+            cleanup();
+            throw new InputException(file + ": not a readable Parquet file (" + firstLine(e.getMessage()) + ")", e);
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (next != null) {
+            return true;
+        }
+        if (done) {
+            return false;
+        }
+        try {
+            if (!rows.next()) {
+                done = true;
+                return false;
+            }
+            row++;
+            String json = rows.getString(1);
+            try {
+                JsonNode node = RecordJson.MAPPER.readTree(json);
+                next = new RawRecord(file, row, node, json, null);
+            } catch (JsonProcessingException e) {
+                next = new RawRecord(file, row, null, json, "row not representable as JSON: " + e.getOriginalMessage());
+            }
+            return true;
+        } catch (SQLException e) {
+            done = true;
+            throw new InputException(file + ": Parquet read error after row " + row + " ("
+                    + firstLine(e.getMessage()) + "); the rows before it were read", e);
+        }
+    }
+
+    private static String firstLine(String m) {
+        if (m == null) {
+            return "unknown error";
+        }
+        int nl = m.indexOf('\n');
+        return nl > 0 ? m.substring(0, nl) : m;
+    }
+
+    @Override
+    public RawRecord next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        RawRecord r = next;
+        next = null;
+        return r;
+    }
+
+    @Override
+    public String file() {
+        return file;
+    }
+
+    @Override
+    public Container container() {
+        return Container.PARQUET;
+    }
+
+    @Override
+    public boolean gzip() {
+        return gzip;
+    }
+
+    @Override
+    public long bytesRead() {
+        try {
+            return done ? Files.size(path) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        cleanup();
+    }
+
+    private void cleanup() {
+        try {
+            if (rows != null) {
+                rows.close();
+            }
+            if (statement != null) {
+                statement.close();
+            }
+            if (connection != null) {
+                connection.close();
+            }
+        } catch (SQLException e) {
+            // read-only
+        }
+        try {
+            if (temp != null) {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            // a leftover temporary file is harmless
+        }
+    }
+}

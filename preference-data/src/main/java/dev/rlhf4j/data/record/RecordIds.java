@@ -1,0 +1,126 @@
+package dev.rlhf4j.data.record;
+
+import com.google.common.hash.Hasher;
+import com.google.common.hash.Hashing;
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Content-derived identifiers.
+ *
+ * <ul>
+ *   <li>{@link #id}: the record id, the first 24 hex digits (96 bits) of the SHA-256 of prompt,
+ *       chosen and rejected (roles and contents, in order, Unicode NFC). The same content always
+ *       gives the same id, so re-importing an export is idempotent; records with the same id are
+ *       exact duplicates.
+ *   <li>{@link #pairKey}: the key under which <em>normalised</em> duplicates meet: prompt and the
+ *       unordered pair {chosen, rejected} after {@link #normalise} (NFC, lower case, runs of
+ *       whitespace collapsed to one space, trimmed). The same pair labelled either way has the same
+ *       key; {@link PairKey#chosenFirst()} tells the orientation.
+ * </ul>
+ */
+public final class RecordIds {
+
+    private static final char ROLE_END = '\u0000';
+    private static final char MESSAGE_END = '\u0001';
+    private static final char SECTION_END = '\u0002';
+
+    private RecordIds() {}
+
+    public static String id(List<Message> prompt, List<Message> chosen, List<Message> rejected) {
+        Hasher h = Hashing.sha256().newHasher();
+        putMessages(h, prompt, false);
+        putMessages(h, chosen, false);
+        putMessages(h, rejected, false);
+        return h.hash().toString().substring(0, 24);
+    }
+
+    /** Key of a pair regardless of which side won, after normalisation. */
+    public static PairKey pairKey(List<Message> prompt, List<Message> chosen, List<Message> rejected) {
+        long[] p = hash128(prompt);
+        long[] c = hash128(chosen);
+        long[] r = hash128(rejected);
+        boolean chosenFirst = compare(c, r) <= 0;
+        long[] first = chosenFirst ? c : r;
+        long[] second = chosenFirst ? r : c;
+        Hasher h = Hashing.sha256().newHasher();
+        h.putLong(p[0]).putLong(p[1]).putLong(first[0]).putLong(first[1]).putLong(second[0]).putLong(second[1]);
+        byte[] d = h.hash().asBytes();
+        return new PairKey(toLong(d, 0), toLong(d, 8), chosenFirst);
+    }
+
+    /** 128-bit hash of normalised messages (the prompt alone: the default split group). */
+    public static long[] hash128(List<Message> messages) {
+        Hasher h = Hashing.sha256().newHasher();
+        putMessages(h, messages, true);
+        byte[] d = h.hash().asBytes();
+        return new long[] {toLong(d, 0), toLong(d, 8)};
+    }
+
+    /** NFC, lower case (root locale), whitespace runs collapsed to one space, trimmed. */
+    public static String normalise(String text) {
+        String nfc = nfc(text);
+        StringBuilder sb = new StringBuilder(nfc.length());
+        boolean space = false;
+        for (int i = 0; i < nfc.length(); i++) {
+            char ch = nfc.charAt(i);
+            if (Character.isWhitespace(ch) || ch == '\u00a0') {
+                space = sb.length() > 0;
+            } else {
+                if (space) {
+                    sb.append(' ');
+                    space = false;
+                }
+                sb.append(ch);
+            }
+        }
+        return sb.toString().toLowerCase(Locale.ROOT);
+    }
+
+    static String nfc(String text) {
+        return Normalizer.isNormalized(text, Normalizer.Form.NFC)
+                ? text : Normalizer.normalize(text, Normalizer.Form.NFC);
+    }
+
+    private static void putMessages(Hasher h, List<Message> messages, boolean normalised) {
+        for (Message m : messages) {
+            h.putString(m.role(), StandardCharsets.UTF_8).putChar(ROLE_END);
+            String content = normalised ? normalise(m.content()) : nfc(m.content());
+            h.putString(content, StandardCharsets.UTF_8).putChar(MESSAGE_END);
+        }
+        h.putChar(SECTION_END);
+    }
+
+    private static int compare(long[] a, long[] b) {
+        int c = Long.compare(a[0], b[0]);
+        return c != 0 ? c : Long.compare(a[1], b[1]);
+    }
+
+    private static long toLong(byte[] d, int off) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (d[off + i] & 0xffL);
+        }
+        return v;
+    }
+
+    /**
+     * A 128-bit key of a normalised, unordered pair under a prompt.
+     *
+     * @param chosenFirst whether the record's chosen side is the pair's first side (the side with
+     *     the smaller hash); records of the same pair labelled opposite ways differ here
+     */
+    public record PairKey(long hi, long lo, boolean chosenFirst) {
+
+        /** The key without orientation, for maps. */
+        public PairKey unoriented() {
+            return chosenFirst ? this : new PairKey(hi, lo, true);
+        }
+
+        public String hex() {
+            return String.format("%016x%016x", hi, lo);
+        }
+    }
+}

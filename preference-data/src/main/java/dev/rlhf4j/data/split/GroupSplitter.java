@@ -1,0 +1,146 @@
+package dev.rlhf4j.data.split;
+
+import dev.rlhf4j.data.PreferenceRecords;
+import dev.rlhf4j.data.io.RecordWriter;
+import dev.rlhf4j.data.record.PreferenceRecord;
+import dev.rlhf4j.data.record.RecordIds;
+import com.google.common.hash.Hashing;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Splits a canonical file into {@code DIR/train.jsonl}, {@code valid.jsonl} and
+ * {@code test.jsonl} (plus one file per other existing split name with keepExisting), in two
+ * streaming passes:
+ *
+ * <ol>
+ *   <li>count records per group (group = {@code group_id}, else the normalised prompt);
+ *   <li>order the groups by a seeded hash of their key (a shuffle that does not depend on input
+ *       order), then fill test up to {@code round(test × N)} records, then valid, the rest train
+ *       (N = records without a kept split);
+ *   <li>stream the file again and write each record, with its {@code split} set, to its group's
+ *       split.
+ * </ol>
+ * Memory grows with the number of groups, not records. Ratios are met to within one group.
+ */
+public final class GroupSplitter {
+
+    public static final String TRAIN = "train";
+    public static final String VALID = "valid";
+    public static final String TEST = "test";
+
+    private GroupSplitter() {}
+
+    private record GroupKey(long hi, long lo) {}
+
+    private static final class Group {
+        long records;
+        Map<String, Long> existing;
+        String split;
+        long order;
+    }
+
+    public static SplitSummary run(Path input, Path outDir, SplitOptions options) {
+        // 1. count records per group
+        Map<GroupKey, Group> groups = new HashMap<>();
+        try (Stream<PreferenceRecord> s = PreferenceRecords.read(input)) {
+            s.forEach(r -> {
+                Group g = groups.computeIfAbsent(key(r), k -> new Group());
+                g.records++;
+                if (options.keepExisting() && r.split() != null && !r.split().isBlank()) {
+                    if (g.existing == null) {
+                        g.existing = new TreeMap<>();
+                    }
+                    g.existing.merge(r.split(), 1L, Long::sum);
+                }
+            });
+        }
+        // 2. kept splits first, then a seeded draw of the others
+        long splitGroups = 0;
+        List<Group> free = new ArrayList<>();
+        long freeRecords = 0;
+        for (Map.Entry<GroupKey, Group> e : groups.entrySet()) {
+            Group g = e.getValue();
+            if (g.existing != null) {
+                g.split = g.existing.entrySet().stream()
+                        .max(Map.Entry.<String, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder())))
+                        .orElseThrow().getKey();
+                if (g.existing.size() > 1) {
+                    splitGroups++;
+                }
+            } else {
+                g.order = Hashing.murmur3_128((int) options.seed()).newHasher()
+                        .putLong(options.seed()).putLong(e.getKey().hi()).putLong(e.getKey().lo())
+                        .hash().asLong();
+                free.add(g);
+                freeRecords += g.records;
+            }
+        }
+        free.sort(Comparator.comparingLong((Group g) -> g.order));
+        long testTarget = Math.round(options.test() * freeRecords);
+        long validTarget = Math.round(options.valid() * freeRecords);
+        long inTest = 0;
+        long inValid = 0;
+        for (Group g : free) {
+            if (inTest < testTarget && inTest + g.records / 2 < testTarget) {
+                g.split = TEST;
+                inTest += g.records;
+            } else if (inValid < validTarget && inValid + g.records / 2 < validTarget) {
+                g.split = VALID;
+                inValid += g.records;
+            } else {
+                g.split = TRAIN;
+            }
+        }
+        // 3. write
+        Map<String, RecordWriter> writers = new LinkedHashMap<>();
+        Map<String, Long> records = new LinkedHashMap<>();
+        Map<String, Long> groupCounts = new LinkedHashMap<>();
+        for (String name : List.of(TRAIN, VALID, TEST)) {
+            writers.put(name, new RecordWriter(outDir.resolve(name + ".jsonl")));
+            records.put(name, 0L);
+            groupCounts.put(name, 0L);
+        }
+        groups.values().forEach(g -> groupCounts.merge(g.split, 1L, Long::sum));
+        try (Stream<PreferenceRecord> s = PreferenceRecords.read(input)) {
+            s.forEach(r -> {
+                String split = groups.get(key(r)).split;
+                RecordWriter w = writers.computeIfAbsent(split, name -> new RecordWriter(outDir.resolve(fileName(name))));
+                w.write(r.split() != null && r.split().equals(split) ? r : r.toBuilder().split(split).build());
+                records.merge(split, 1L, Long::sum);
+            });
+        } finally {
+            writers.values().forEach(RecordWriter::close);
+        }
+        Map<String, Path> files = new LinkedHashMap<>();
+        writers.forEach((name, w) -> files.put(name, w.path()));
+        return new SplitSummary(records, groupCounts, files, splitGroups);
+    }
+
+    /** The group of a record: its {@code group_id}, else its normalised prompt. */
+    public static String groupOf(PreferenceRecord r) {
+        if (r.groupId() != null && !r.groupId().isEmpty()) {
+            return "group:" + r.groupId();
+        }
+        long[] h = RecordIds.hash128(r.prompt());
+        return String.format("prompt:%016x%016x", h[0], h[1]);
+    }
+
+    private static GroupKey key(PreferenceRecord r) {
+        byte[] d = Hashing.sha256().hashString(groupOf(r), StandardCharsets.UTF_8).asBytes();
+        return new GroupKey(java.nio.ByteBuffer.wrap(d, 0, 8).getLong(), java.nio.ByteBuffer.wrap(d, 8, 8).getLong());
+    }
+
+    private static String fileName(String split) {
+        String safe = split.replaceAll("[^A-Za-z0-9._-]", "_");
+        return safe + ".jsonl";
+    }
+}
