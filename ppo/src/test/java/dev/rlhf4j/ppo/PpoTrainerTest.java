@@ -112,11 +112,11 @@ class PpoTrainerTest {
     @Test
     void largeBetaKeepsThePolicyAtTheReference(@TempDir Path tmp) throws IOException {
         try (NDManager m = NDManager.newBaseManager()) {
-            List<JsonNode> free = train(config(12, 0.0, 0), tmp.resolve("free"), m, null);
-            List<JsonNode> held = train(config(12, 50.0, 0), tmp.resolve("held"), m, null);
-            double klFree = mean(free, "objective/kl", 8, 12);
-            double klHeld = mean(held, "objective/kl", 8, 12);
-            assertTrue(klHeld < 0.25 * klFree, "KL with beta 50: " + klHeld + ", with beta 0: " + klFree);
+            List<JsonNode> free = train(config(16, 0.0, 0), tmp.resolve("free"), m, null);
+            List<JsonNode> held = train(config(16, 50.0, 0), tmp.resolve("held"), m, null);
+            double klFree = mean(free, "objective/kl", 12, 16);
+            double klHeld = mean(held, "objective/kl", 12, 16);
+            assertTrue(klHeld < 0.5 * klFree, "KL with beta 50: " + klHeld + ", with beta 0: " + klFree);
         }
     }
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code rlhf4j bench model|generate}: throughput figures as ratios measured in one run. */
 @Command(name = "bench", description = "Measure throughput (ratios in one run: the machine may be noisy).",
-        subcommands = {BenchCommand.Model.class, BenchCommand.Generate.class})
+        subcommands = {BenchCommand.Model.class, BenchCommand.Generate.class, BenchCommand.Ppo.class})
 public final class BenchCommand {
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -77,4 +77,25 @@ public final class BenchCommand {
         }
     }
 
+
+    @Command(name = "ppo", description = "One PPO iteration split into generate / score / train, at the two core sizes.")
+    static final class Ppo implements Callable<Integer> {
+        @Option(names = "--batch", defaultValue = "16") int batch;
+        @Option(names = "--new-tokens", defaultValue = "32") int newTokens;
+        @Option(names = "--tokenizer", required = true, description = "a model directory whose tokenizer to use (its vocabulary sets the model's)") Path tokenizer;
+        @Option(names = "--json") Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            try (dev.rlhf4j.core.tokenizer.Tokenizer tok = dev.rlhf4j.core.tokenizer.Tokenizer.load(tokenizer)) {
+                int vocab = ModelConfig.read(tokenizer).vocabSize();
+                for (ModelConfig c : List.of(ModelBench.sizes(vocab, 256).get(0), ModelBench.sizes(vocab, 256).get(2))) {
+                    rows.add(PpoBench.run(c, tok, batch, newTokens, 2));
+                }
+            }
+            print("ppo iteration, batch " + batch + ", " + newTokens + " new tokens, 4 ppo epochs", rows, out);
+            return 0;
+        }
+    }
 }
