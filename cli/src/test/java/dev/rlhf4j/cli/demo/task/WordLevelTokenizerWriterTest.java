@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hubspot.jinjava.Jinjava;
+import dev.rlhf4j.core.tokenizer.ChatMessage;
+import dev.rlhf4j.core.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,20 +95,28 @@ class WordLevelTokenizerWriterTest {
         assertEquals(4, tokenizer.get("added_tokens").size());
     }
 
+    /** The consumer: core's Tokenizer resolves the special tokens and renders the chat template. */
     @Test
-    void chatTemplateRendersPromptThenResponseThenEos() {
-        Map<String, Object> context = Map.of(
-                "bos_token", "<bos>",
-                "eos_token", "<eos>",
-                "messages", List.of(
-                        Map.of("role", "user", "content", "review the phone :"),
-                        Map.of("role", "assistant", "content", " the battery was good .")));
-        String rendered = new Jinjava().render(WordLevelTokenizerWriter.CHAT_TEMPLATE, context);
-        assertEquals("<bos>review the phone : the battery was good . <eos> ", rendered);
-        String prompt = new Jinjava().render(WordLevelTokenizerWriter.CHAT_TEMPLATE, Map.of(
-                "bos_token", "<bos>", "eos_token", "<eos>",
-                "messages", List.of(Map.of("role", "user", "content", "review the phone :"))));
-        assertEquals("<bos>review the phone : ", prompt);
+    void coreTokenizerLoadsItWithSpecialTokensAndChatTemplate() {
+        try (Tokenizer tokenizer = Tokenizer.load(dir)) {
+            assertEquals(1, tokenizer.bosId());
+            assertEquals(2, tokenizer.eosId());
+            assertEquals(List.of(2), tokenizer.eosIds());
+            assertEquals(0, tokenizer.padId());
+            assertTrue(tokenizer.hasPadToken());
+            List<ChatMessage> conversation = List.of(
+                    ChatMessage.user("review the phone :"), ChatMessage.assistant(" the battery was good ."));
+            String rendered = tokenizer.applyChatTemplate(conversation, false);
+            assertEquals("<bos>review the phone : the battery was good . <eos> ", rendered);
+            String prompt = tokenizer.applyChatTemplate(List.of(ChatMessage.user("review the phone :")), true);
+            assertEquals("<bos>review the phone : ", prompt);
+            long[] ids = tokenizer.encodePlain(rendered);
+            assertEquals(1, ids[0]);
+            assertEquals(2, ids[ids.length - 1]);
+            assertArrayEquals(tokenizer.encode("review the phone : the battery was good ."),
+                    Arrays.copyOf(ids, ids.length - 1));
+            assertEquals("review the phone : the battery was good .", tokenizer.decode(ids, true));
+        }
     }
 
     @Test
