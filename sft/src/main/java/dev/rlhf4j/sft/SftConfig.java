@@ -1,14 +1,11 @@
 package dev.rlhf4j.sft;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.util.Checks;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * The {@code sft:} section of a run config. Keys are snake_case; a key left out takes the default
@@ -63,25 +60,17 @@ public record SftConfig(
     /** Default {@code seed}. */
     public static final long DEFAULT_SEED = 42;
 
-    /** What happens to an example longer than {@code max_length}. */
+    /**
+     * What happens to an example longer than {@code max_length}. Read and written as {@link #key()};
+     * an unknown value is an error listing the accepted ones.
+     */
     public enum Truncation {
         /** Leave the example out. */
         DROP,
         /** Cut prompt tokens from the left (keeping BOS); drop only if the completion alone is too long. */
         TRUNCATE_PROMPT_LEFT;
 
-        @JsonCreator
-        public static Truncation parse(String s) {
-            for (Truncation t : values()) {
-                if (t.key().equals(s)) {
-                    return t;
-                }
-            }
-            throw new IllegalArgumentException("truncation must be one of "
-                    + Arrays.stream(values()).map(Truncation::key).collect(Collectors.joining(", "))
-                    + ", but is: " + s);
-        }
-
+        /** The config value: {@code drop}, {@code truncate_prompt_left}. */
         @JsonValue
         public String key() {
             return name().toLowerCase(Locale.ROOT);

@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * Supervised fine-tuning: the model learns to produce the demonstrations' completions.
@@ -108,15 +109,19 @@ public final class SftTrainer {
      * @param console where progress lines go, or null for none
      */
     public static SftResult run(SftConfig config, Path runDir, PrintStream console) throws IOException {
-        return run(config, runDir, console, Long.MAX_VALUE);
+        return run(config, runDir, console, Long.MAX_VALUE, s -> { });
     }
 
-    /** As {@link #run(SftConfig, Path, PrintStream)}, stopping after step {@code stopAfter} as if killed (tests). */
-    static SftResult run(SftConfig config, Path runDir, PrintStream console, long stopAfter) throws IOException {
-        return new SftTrainer(config, runDir, console).train(stopAfter);
+    /**
+     * As {@link #run(SftConfig, Path, PrintStream)}, for tests: stops after step {@code stopAfter}
+     * as if killed, and calls {@code afterStep} with the step number at the end of every step.
+     */
+    static SftResult run(SftConfig config, Path runDir, PrintStream console, long stopAfter, LongConsumer afterStep)
+            throws IOException {
+        return new SftTrainer(config, runDir, console).train(stopAfter, afterStep);
     }
 
-    private SftResult train(long stopAfter) throws IOException {
+    private SftResult train(long stopAfter, LongConsumer afterStep) throws IOException {
         Files.createDirectories(runDir);
         try (Tokenizer tokenizer = Tokenizer.load(config.model())) {
             // 1. Data: tokenize, fit to max_length, form rows
@@ -238,6 +243,7 @@ public final class SftTrainer {
                                     optimizer.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
                                 });
                             }
+                            afterStep.accept(step);
                         }
                     }
                     double seconds = (System.nanoTime() - started) / 1e9;
