@@ -31,6 +31,9 @@ import java.util.Map;
  * <p>Padding: any mix of left and right padding is correct; a padded key is never attended to,
  * so padding never changes the logits of real tokens. With left padding, pass positions that
  * count real tokens only ({@link #positionsFromMask}), as transformers' {@code generate} does.
+ *
+ * <p>Packing: with segment ids, one row holds several sequences that never attend to each other;
+ * with positions restarting at 0 in each, every sequence gets the logits it gets alone.
  */
 public final class CausalLM extends AbstractBlock implements AutoCloseable {
     private static final float MASKED = -1e9f;
@@ -96,7 +99,13 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
     /** Logits and last hidden states; see {@link #hidden}. */
     public ModelOutput forward(NDArray ids, NDArray attentionMask, NDArray positions, KvCache cache,
             boolean training) {
-        NDArray hidden = hidden(ids, attentionMask, positions, cache, training);
+        return forward(ids, attentionMask, positions, null, cache, training);
+    }
+
+    /** Logits and last hidden states of packed rows; see {@link #hidden(NDArray, NDArray, NDArray, NDArray, KvCache, boolean)}. */
+    public ModelOutput forward(NDArray ids, NDArray attentionMask, NDArray positions, NDArray segmentIds,
+            KvCache cache, boolean training) {
+        NDArray hidden = hidden(ids, attentionMask, positions, segmentIds, cache, training);
         return new ModelOutput(logits(hidden), hidden);
     }
 
@@ -111,6 +120,20 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
      * @return (B, T, C)
      */
     public NDArray hidden(NDArray ids, NDArray attentionMask, NDArray positions, KvCache cache, boolean training) {
+        return hidden(ids, attentionMask, positions, null, cache, training);
+    }
+
+    /**
+     * The last hidden states of rows that may pack several sequences: a query attends only to keys
+     * of its own segment, so packed sequences never see each other. Pass positions that restart at
+     * 0 in each segment; then every sequence's hidden states equal those it gets alone.
+     *
+     * @param segmentIds (B, S) any integer ids, equal within one packed sequence; null: one
+     *     segment per row (the other overload)
+     * @see #hidden(NDArray, NDArray, NDArray, KvCache, boolean)
+     */
+    public NDArray hidden(NDArray ids, NDArray attentionMask, NDArray positions, NDArray segmentIds, KvCache cache,
+            boolean training) {
         NDManager m = ids.getManager();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
@@ -118,7 +141,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         if (positions == null) {
             positions = m.arange(past, past + t, 1, DataType.INT64).expandDims(0).broadcast(b, t);
         }
-        NDArray bias = attentionBias(m, attentionMask, b, t, past);
+        NDArray bias = attentionBias(m, attentionMask, segmentIds, b, t, past);
         NDArray x = Embedding.embedding(ids.toType(DataType.INT64, false), tokenEmbedding.getArray(),
                 SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
         Rope.Tables tables = null;
@@ -145,10 +168,11 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
 
     /**
      * The additive attention mask (B, 1, T, S): 0 where query t may see key s (s at or before t,
-     * s a real token, and within the sliding window if any), -1e9 elsewhere. A finite value keeps
-     * fully masked rows (left-padding queries) free of NaN.
+     * s a real token, in the same segment, and within the sliding window if any), -1e9 elsewhere.
+     * A finite value keeps fully masked rows (left-padding queries) free of NaN.
      */
-    private NDArray attentionBias(NDManager m, NDArray attentionMask, long b, long t, long past) {
+    private NDArray attentionBias(NDManager m, NDArray attentionMask, NDArray segmentIds, long b, long t,
+            long past) {
         long s = past + t;
         NDArray keyPos = m.arange(0, s, 1, DataType.INT64).reshape(1, 1, 1, s);
         NDArray queryPos = m.arange(past, s, 1, DataType.INT64).reshape(1, 1, t, 1);
@@ -163,6 +187,15 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             }
             NDArray real = attentionMask.toType(DataType.BOOLEAN, false).reshape(b, 1, 1, s);
             allowed = allowed.logicalAnd(real); // (B, 1, T, S)
+        }
+        if (segmentIds != null) {
+            if (segmentIds.getShape().get(1) != s) {
+                throw new IllegalArgumentException("segment ids cover " + segmentIds.getShape().get(1)
+                        + " positions, but cache + input hold " + s);
+            }
+            NDArray keySegment = segmentIds.reshape(b, 1, 1, s);
+            NDArray querySegment = segmentIds.get(":, " + past + ":").reshape(b, 1, t, 1);
+            allowed = allowed.logicalAnd(querySegment.eq(keySegment)); // (B, 1, T, S)
         }
         return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
     }
