@@ -32,7 +32,7 @@ class SimulatedAnnotatorsTest {
      * Pairs like the demo's: two SFT-style reviews of one prompt, mostly neutral to mixed; one pair
      * in ten has a response cut off at the length limit.
      */
-    private static List<ResponsePair> pairs(int count, long seed) {
+    static List<ResponsePair> pairs(int count, long seed) {
         Random random = new Random(seed);
         List<ResponsePair> pairs = new ArrayList<>();
         for (int i = 0; i < count; i++) {
