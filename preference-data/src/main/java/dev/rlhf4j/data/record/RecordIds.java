@@ -3,7 +3,7 @@ package dev.rlhf4j.data.record;
 import com.google.common.hash.HashFunction;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
-import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.List;
 
@@ -12,8 +12,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@link #id}: the record id, the first 24 hex digits (96 bits) of the SHA-256 of prompt,
- *       chosen and rejected (roles and contents in order, Unicode NFC, as UTF-16 code units with
- *       separators). The same content always gives the same id, so re-importing an export is
+ *       chosen and rejected (roles and contents in order, Unicode NFC, UTF-8, with separator
+ *       bytes 0, 1 and 2 after each role, message and section). The same content always gives the same id, so re-importing an export is
  *       idempotent; records with the same id are exact duplicates.
  *   <li>{@link #pairKey}: the key under which <em>normalised</em> duplicates meet: prompt and the
  *       unordered pair {chosen, rejected} after {@link #normalise} (NFC, lower case, runs of
@@ -24,9 +24,9 @@ import java.util.List;
  */
 public final class RecordIds {
 
-    private static final char ROLE_END = '\u0000';
-    private static final char MESSAGE_END = '\u0001';
-    private static final char SECTION_END = '\u0002';
+    private static final byte ROLE_END = 0;
+    private static final byte MESSAGE_END = 1;
+    private static final byte SECTION_END = 2;
 
     private RecordIds() {}
 
@@ -101,24 +101,11 @@ public final class RecordIds {
 
     private static void putMessages(Hasher h, List<Message> messages, boolean normalised) {
         for (Message m : messages) {
-            h.putUnencodedChars(m.role()).putChar(ROLE_END);
-            if (normalised) {
-                String content = m.content();
-                char[] buf = new char[Math.max(16, content.length() + content.length() / 8 + 1)];
-                int n;
-                try {
-                    n = normalise(content, buf);
-                } catch (ArrayIndexOutOfBoundsException e) { // NFC made it longer than expected
-                    buf = new char[nfc(content).length() + 1];
-                    n = normalise(content, buf);
-                }
-                h.putUnencodedChars(CharBuffer.wrap(buf, 0, n));
-            } else {
-                h.putUnencodedChars(nfc(m.content()));
-            }
-            h.putChar(MESSAGE_END);
+            h.putBytes(m.role().getBytes(StandardCharsets.UTF_8)).putByte(ROLE_END);
+            String content = normalised ? normalise(m.content()) : nfc(m.content());
+            h.putBytes(content.getBytes(StandardCharsets.UTF_8)).putByte(MESSAGE_END);
         }
-        h.putChar(SECTION_END);
+        h.putByte(SECTION_END);
     }
 
     private static int compare(long[] a, long[] b) {

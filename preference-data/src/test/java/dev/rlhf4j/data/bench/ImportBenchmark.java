@@ -55,6 +55,7 @@ public final class ImportBenchmark {
             }
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
+            long thread0 = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             ImportSummary s = PreferenceImport.run(ImportOptions.builder()
                     .addInput(in)
                     .setOutput(dir.resolve("out.jsonl"))
@@ -62,6 +63,7 @@ public final class ImportBenchmark {
                     .optDedupe(true)
                     .build());
             double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+            double threadSeconds = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - thread0) / 1e9;
             long peak = 0;
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                 if (pool.getType() == MemoryType.HEAP) {
@@ -70,9 +72,10 @@ public final class ImportBenchmark {
             }
             System.out.print(s.report());
             System.out.printf(Locale.ROOT, "benchmark: %,d records in %.1f s = %,.0f records/s, %.1f MB/s, peak heap %.0f MB (max heap %.0f MB); "
-                    + "process CPU %.1f s (GC and JIT threads included), load average %.1f on %d cores%n",
+                    + "CPU: import thread %.1f s (%,.0f records/s, %.1f MB/s per CPU second), process %.1f s; load average %.1f on %d cores%n",
                     s.inputRecords(), s.seconds(), s.inputRecords() / s.seconds(), size / 1e6 / s.seconds(), peak / 1e6,
-                    Runtime.getRuntime().maxMemory() / 1e6, cpuSeconds, os.getSystemLoadAverage(), os.getAvailableProcessors());
+                    Runtime.getRuntime().maxMemory() / 1e6, threadSeconds, s.inputRecords() / threadSeconds, size / 1e6 / threadSeconds,
+                    cpuSeconds, os.getSystemLoadAverage(), os.getAvailableProcessors());
         } finally {
             try (var walk = Files.walk(dir)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
