@@ -151,6 +151,14 @@ class PreferenceImportTest {
     }
 
     @Test
+    void outputMayNotBeAnInput() throws Exception {
+        Path in = jsonl("data.jsonl", GOOD.formatted(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ImportOptions.builder().addInput(in).setOutput(in).build());
+        assertEquals("import.output must not be one of the inputs (it is written while they are read), but is: " + in, e.getMessage());
+    }
+
+    @Test
     void severalFormatsInOneCall() throws Exception {
         List<String> log = new ArrayList<>();
         ImportSummary s = PreferenceImport.run(options(fixture("hh-rlhf.jsonl"), fixture("label-studio.json"), fixture("crowd.csv"))
