@@ -37,6 +37,11 @@ public record ImportOptions(List<Path> inputs, Path output, Path rejects, String
             throw new IllegalArgumentException("import.inputs must name at least one file, but is empty");
         }
         Objects.requireNonNull(output, "import.output");
+        for (Path in : inputs) {
+            if (in.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("import.output must not be one of the inputs (it is written while they are read), but is: " + output);
+            }
+        }
         if (rejects == null) {
             rejects = output.resolveSibling(output.getFileName() + ".rejects.txt");
         }

@@ -147,12 +147,28 @@ public final class PreferenceImport {
             Iterator<RawRecord> rest = source;
             if (detected) {
                 List<JsonNode> sample = new ArrayList<>();
-                while (sample.size() < DETECT_SAMPLE && source.hasNext()) {
-                    RawRecord r = source.next();
-                    head.add(r);
-                    if (r.ok()) {
-                        sample.add(r.node());
+                try {
+                    while (sample.size() < DETECT_SAMPLE && source.hasNext()) {
+                        RawRecord r = source.next();
+                        head.add(r);
+                        if (r.ok()) {
+                            sample.add(r.node());
+                        }
                     }
+                } catch (InputException e) {
+                    if (sample.isEmpty()) {
+                        for (RawRecord r : head) { // unparseable lines before the damage
+                            fileRecords++;
+                            inputRecords++;
+                            fileRead++;
+                            read++;
+                            fileRejected++;
+                            reject(r.where(), r.error(), r.raw());
+                        }
+                        throw new StopImport(e.getMessage(), e);
+                    }
+                    // detect from what was read; the error comes back when reading on
+                    rest = failing(e);
                 }
                 if (head.isEmpty()) {
                     options.log().accept(source.file() + ": no records");
@@ -309,6 +325,21 @@ public final class PreferenceImport {
 
     private PreferenceImporter importer(String format) {
         return importers.get(format);
+    }
+
+    /** An iterator that throws the given error when asked for more. */
+    private static Iterator<RawRecord> failing(InputException e) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                throw e;
+            }
+
+            @Override
+            public RawRecord next() {
+                throw e;
+            }
+        };
     }
 
     private static <T> Iterator<T> concat(Iterator<T> a, Iterator<T> b) {

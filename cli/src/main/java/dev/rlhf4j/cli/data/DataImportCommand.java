@@ -84,7 +84,9 @@ public final class DataImportCommand implements Callable<Integer> {
             err.println("rlhf4j data import: " + e.getMessage());
             return 2;
         }
-        ImportOptions options = ImportOptions.builder()
+        ImportOptions options;
+        try {
+            options = ImportOptions.builder()
                 .setInputs(inputs)
                 .setOutput(output)
                 .optRejects(rejects)
@@ -99,6 +101,10 @@ public final class DataImportCommand implements Callable<Integer> {
                     err.flush();
                 })
                 .build();
+        } catch (IllegalArgumentException e) {
+            err.println("rlhf4j data import: " + e.getMessage());
+            return 2;
+        }
         try {
             ImportSummary summary = PreferenceImport.run(options);
             out.print(summary.report());

@@ -152,8 +152,9 @@ final class Fields {
         try {
             return RecordJson.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new InvalidRecordException("field '" + key + "' holds malformed JSON: "
-                    + abbreviate(e.getOriginalMessage()));
+            String m = e.getOriginalMessage();
+            int nl = m.indexOf('\n');
+            throw new InvalidRecordException("field '" + key + "' holds malformed JSON: " + (nl > 0 ? m.substring(0, nl) : m));
         }
     }
 

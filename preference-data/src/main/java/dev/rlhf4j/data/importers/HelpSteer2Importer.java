@@ -100,7 +100,7 @@ final class HelpSteer2Importer implements PreferenceImporter {
             } else {
                 throw new InvalidRecordException("prompt turn " + (i + 1) + " must start with '" + MARKER
                         + "User' or '" + MARKER + "Assistant', but starts with: '" + MARKER
-                        + dev.rlhf4j.data.record.RecordJson.abbreviate(part) + "'");
+                        + dev.rlhf4j.data.record.RecordJson.abbreviate(part.replace("\n", "\\n")) + "'");
             }
             out.add(new Message(role, part.strip()));
         }

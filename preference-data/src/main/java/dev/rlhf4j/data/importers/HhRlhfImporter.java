@@ -102,7 +102,10 @@ final class HhRlhfImporter implements PreferenceImporter {
             start = m.end();
         }
         if (role == null) {
-            throw new InvalidRecordException("transcript has no '\\n\\nHuman:' turn before the final reply");
+            throw new InvalidRecordException(transcript.isBlank()
+                    ? "transcript has no '\\n\\nHuman:' turn before the final reply"
+                    : "transcript must start with '\\n\\nHuman:', but starts with: "
+                            + dev.rlhf4j.data.record.RecordJson.abbreviate(transcript.strip()));
         }
         out.add(new Message(role, transcript.substring(start).strip()));
         if (!out.get(0).role().equals(Message.USER)) {

@@ -17,6 +17,10 @@ import java.util.NoSuchElementException;
  */
 final class JsonArraySource implements RecordSource {
 
+    /** Reads one array element; the tokens after it are the rest of the array, not trailing junk. */
+    private static final com.fasterxml.jackson.databind.ObjectReader ELEMENT = RecordJson.MAPPER.reader()
+            .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private final String file;
     private final boolean gzip;
     private final CountingInputStream counting;
@@ -65,7 +69,7 @@ final class JsonArraySource implements RecordSource {
                 return false;
             }
             long line = parser.currentTokenLocation().getLineNr();
-            JsonNode node = RecordJson.MAPPER.readTree(parser);
+            JsonNode node = ELEMENT.readTree(parser);
             lastLine = parser.currentLocation().getLineNr();
             next = new RawRecord(file, line, node, node.toString(), null);
             return true;

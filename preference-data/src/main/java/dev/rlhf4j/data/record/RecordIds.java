@@ -1,31 +1,32 @@
 package dev.rlhf4j.data.record;
 
+import com.google.common.hash.HashFunction;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Content-derived identifiers.
  *
  * <ul>
  *   <li>{@link #id}: the record id, the first 24 hex digits (96 bits) of the SHA-256 of prompt,
- *       chosen and rejected (roles and contents, in order, Unicode NFC). The same content always
- *       gives the same id, so re-importing an export is idempotent; records with the same id are
- *       exact duplicates.
+ *       chosen and rejected (roles and contents in order, Unicode NFC, UTF-8, with separator
+ *       bytes 0, 1 and 2 after each role, message and section). The same content always gives the same id, so re-importing an export is
+ *       idempotent; records with the same id are exact duplicates.
  *   <li>{@link #pairKey}: the key under which <em>normalised</em> duplicates meet: prompt and the
  *       unordered pair {chosen, rejected} after {@link #normalise} (NFC, lower case, runs of
  *       whitespace collapsed to one space, trimmed). The same pair labelled either way has the same
- *       key; {@link PairKey#chosenFirst()} tells the orientation.
+ *       key; {@link PairKey#chosenFirst()} tells the orientation. These keys never leave memory,
+ *       so they use the faster 128-bit MurmurHash3 (a collision needs ~2^64 distinct pairs).
  * </ul>
  */
 public final class RecordIds {
 
-    private static final char ROLE_END = '\u0000';
-    private static final char MESSAGE_END = '\u0001';
-    private static final char SECTION_END = '\u0002';
+    private static final byte ROLE_END = 0;
+    private static final byte MESSAGE_END = 1;
+    private static final byte SECTION_END = 2;
 
     private RecordIds() {}
 
@@ -37,6 +38,10 @@ public final class RecordIds {
         return h.hash().toString().substring(0, 24);
     }
 
+    private static HashFunction keyHash() {
+        return Hashing.murmur3_128();
+    }
+
     /** Key of a pair regardless of which side won, after normalisation. */
     public static PairKey pairKey(List<Message> prompt, List<Message> chosen, List<Message> rejected) {
         long[] p = hash128(prompt);
@@ -45,7 +50,7 @@ public final class RecordIds {
         boolean chosenFirst = compare(c, r) <= 0;
         long[] first = chosenFirst ? c : r;
         long[] second = chosenFirst ? r : c;
-        Hasher h = Hashing.sha256().newHasher();
+        Hasher h = keyHash().newHasher();
         h.putLong(p[0]).putLong(p[1]).putLong(first[0]).putLong(first[1]).putLong(second[0]).putLong(second[1]);
         byte[] d = h.hash().asBytes();
         return new PairKey(toLong(d, 0), toLong(d, 8), chosenFirst);
@@ -53,7 +58,7 @@ public final class RecordIds {
 
     /** 128-bit hash of normalised messages (the prompt alone: the default split group). */
     public static long[] hash128(List<Message> messages) {
-        Hasher h = Hashing.sha256().newHasher();
+        Hasher h = keyHash().newHasher();
         putMessages(h, messages, true);
         byte[] d = h.hash().asBytes();
         return new long[] {toLong(d, 0), toLong(d, 8)};
@@ -61,22 +66,32 @@ public final class RecordIds {
 
     /** NFC, lower case (root locale), whitespace runs collapsed to one space, trimmed. */
     public static String normalise(String text) {
+        char[] buf = new char[text.length() + 1];
+        return new String(buf, 0, normalise(text, buf));
+    }
+
+    /**
+     * Writes the normalised text into {@code buf} (at least as long as the NFC text) and returns
+     * its length. Lower-casing is per UTF-16 unit ({@link Character#toLowerCase(char)}), which is
+     * all a key needs: the same input always gives the same output.
+     */
+    private static int normalise(String text, char[] buf) {
         String nfc = nfc(text);
-        StringBuilder sb = new StringBuilder(nfc.length());
+        int n = 0;
         boolean space = false;
         for (int i = 0; i < nfc.length(); i++) {
             char ch = nfc.charAt(i);
-            if (Character.isWhitespace(ch) || ch == '\u00a0') {
-                space = sb.length() > 0;
+            if (ch <= ' ' ? Character.isWhitespace(ch) : ch == '\u00a0' || (ch > '\u007f' && Character.isWhitespace(ch))) {
+                space = n > 0;
             } else {
                 if (space) {
-                    sb.append(' ');
+                    buf[n++] = ' ';
                     space = false;
                 }
-                sb.append(ch);
+                buf[n++] = ch < 0x80 ? (ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch) : Character.toLowerCase(ch);
             }
         }
-        return sb.toString().toLowerCase(Locale.ROOT);
+        return n;
     }
 
     static String nfc(String text) {
@@ -86,11 +101,11 @@ public final class RecordIds {
 
     private static void putMessages(Hasher h, List<Message> messages, boolean normalised) {
         for (Message m : messages) {
-            h.putString(m.role(), StandardCharsets.UTF_8).putChar(ROLE_END);
+            h.putBytes(m.role().getBytes(StandardCharsets.UTF_8)).putByte(ROLE_END);
             String content = normalised ? normalise(m.content()) : nfc(m.content());
-            h.putString(content, StandardCharsets.UTF_8).putChar(MESSAGE_END);
+            h.putBytes(content.getBytes(StandardCharsets.UTF_8)).putByte(MESSAGE_END);
         }
-        h.putChar(SECTION_END);
+        h.putByte(SECTION_END);
     }
 
     private static int compare(long[] a, long[] b) {

@@ -21,9 +21,8 @@ import java.util.Set;
  */
 public final class RecordJson {
 
-    /** The shared mapper: JSON only, big decimals not needed, duplicate keys rejected. */
+    /** The shared mapper: strict JSON, duplicate keys and trailing content rejected. */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -1,0 +1,96 @@
+package dev.rlhf4j.cli.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rlhf4j.cli.Rlhf4j;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class DataCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    private static final Path FIXTURES = Path.of("../preference-data/src/test/resources/fixtures");
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Rlhf4j.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void importSplitStats() throws Exception {
+        Path out = tmp.resolve("data.jsonl");
+        Run imp = run("data", "import", FIXTURES.resolve("hh-rlhf.jsonl").toString(), FIXTURES.resolve("label-studio.json").toString(),
+                "-o", out.toString(), "--dedupe");
+        assertEquals(0, imp.exit(), imp.err());
+        assertTrue(imp.out().contains("read 11 = written 7 + rejected 4 + duplicates 0 (9 input records; rankings expanded into pairs)"), imp.out());
+        assertTrue(imp.err().contains("hh-rlhf.jsonl: detected format hh-rlhf (from the first 5 records)"), imp.err());
+        assertTrue(Files.exists(tmp.resolve("data.jsonl.rejects.txt")));
+
+        Run split = run("data", "split", out.toString(), "-o", tmp.resolve("split").toString(), "--test", "0.3", "--seed", "3");
+        assertEquals(0, split.exit(), split.err());
+        assertTrue(Files.exists(tmp.resolve("split/train.jsonl")));
+        assertTrue(Files.exists(tmp.resolve("split/test.jsonl")));
+
+        Path json = tmp.resolve("stats.json");
+        Run stats = run("data", "stats", out.toString(), "--json", json.toString());
+        assertEquals(0, stats.exit(), stats.err());
+        assertTrue(stats.out().contains(": 7 records, 2 ties"), stats.out());
+        assertTrue(Files.readString(json).contains("\"alpha_nominal\""));
+    }
+
+    @Test
+    void strictStopsWithTheMessageAndExitOne() {
+        Path in = FIXTURES.resolve("hh-rlhf.jsonl");
+        Run r = run("data", "import", in.toString(), "-o", tmp.resolve("o.jsonl").toString(), "--strict");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("rlhf4j data import: " + in + ":3: chosen and rejected differ before their final assistant turn (earlier turns differ)"), r.err());
+        assertTrue(r.out().contains("read 3 = written 2 + rejected 1 + duplicates 0"), r.out());
+    }
+
+    @Test
+    void badOptionsExitTwo() {
+        Run r = run("data", "import", FIXTURES.resolve("shp.jsonl").toString(), "-o", tmp.resolve("o.jsonl").toString(),
+                "-O", "shp.min_score_ratio=lots");
+        assertEquals(2, r.exit());
+        assertEquals("rlhf4j data import: shp.min_score_ratio must be a number, but is: lots", r.err().strip());
+        Run s = run("data", "split", FIXTURES.resolve("shp.jsonl").toString(), "-o", tmp.toString(), "--test", "2");
+        assertEquals(2, s.exit());
+        assertEquals("rlhf4j data split: split.test must be between 0 (inclusive) and 1 (exclusive), but is: 2.0", s.err().strip());
+    }
+
+    @Test
+    void optionsFileAndFormatGiven() throws Exception {
+        Path opts = tmp.resolve("import.properties");
+        Files.writeString(opts, "shp.min_score_ratio=2\n");
+        Run r = run("data", "import", "--format", "shp", FIXTURES.resolve("shp.jsonl").toString(), "-o", tmp.resolve("o.jsonl").toString(),
+                "--options", opts.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("format shp (given)"), r.out());
+        assertTrue(r.out().contains("read 3 = written 2 + rejected 1 + duplicates 0"), r.out());
+    }
+
+    @Test
+    void formatsListsEveryFormat() {
+        Run r = run("data", "formats");
+        assertEquals(0, r.exit());
+        for (String name : new String[] {"rlhf4j", "hh-rlhf", "trl", "summarize-from-feedback", "shp", "ultrafeedback", "helpsteer2",
+            "arena-55k", "arena-conversations", "label-studio", "argilla", "crowd-csv"}) {
+            assertTrue(r.out().contains(name + " "), name);
+        }
+    }
+}
