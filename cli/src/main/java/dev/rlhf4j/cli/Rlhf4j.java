@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             dev.rlhf4j.cli.model.PerplexityCommand.class,
             dev.rlhf4j.cli.model.GenerateCommand.class,
             dev.rlhf4j.cli.stage.PpoCommand.class,
+            dev.rlhf4j.cli.pipeline.PipelineCommand.class,
+            dev.rlhf4j.cli.demo.DemoCommand.class,
             dev.rlhf4j.cli.bench.BenchCommand.class,
         })
 public final class Rlhf4j implements Runnable {

@@ -201,8 +201,8 @@ public final class PpoTrainer {
                         long t1 = System.nanoTime();
 
                         // 2. score without gradients
-                        NDArray logprobs = logProbs(policy, r, temperature); // (B, N)
-                        NDArray refLogprobs = logProbs(reference, r, temperature); // (B, N)
+                        NDArray logprobs = r.logProbs(policy, temperature); // (B, N)
+                        NDArray refLogprobs = r.logProbs(reference, temperature); // (B, N)
                         NDArray values = r.responseSlice(critic.values(r.ids(), r.attentionMask())); // (B, N)
                         NDArray rawScores = models.reward().scores(r.ids(), r.attentionMask()); // (B)
                         NDArray scores = scoreProcessing.apply(rawScores, r.hasEos()); // (B)
@@ -345,11 +345,6 @@ public final class PpoTrainer {
         }
     }
 
-    /** Log-probs of the response tokens under {@code model}, logits divided by the sampling temperature. (B, N) */
-    private static NDArray logProbs(CausalLM model, Rollout r, float temperature) {
-        NDArray logits = model.forward(r.ids(), r.attentionMask(), r.positions(), null, false).logits(); // (B, S, V)
-        return LogProbs.logProbsOf(r.responseSlice(logits), r.responses(), temperature);
-    }
 
     /** Statistics of one minibatch step. */
     private static final class MinibatchStats {

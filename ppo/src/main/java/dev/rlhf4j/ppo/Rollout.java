@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.generate.Generation;
 import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.ops.LogProbs;
 import java.util.List;
 
 /**
@@ -21,10 +22,10 @@ import java.util.List;
  * @param hasEos (B) whether each response ended with EOS, float32
  * @param promptWidth P
  */
-record Rollout(NDArray ids, NDArray attentionMask, NDArray positions, NDArray responses, NDArray mask,
+public record Rollout(NDArray ids, NDArray attentionMask, NDArray positions, NDArray responses, NDArray mask,
         NDArray hasEos, int promptWidth) {
 
-    static Rollout of(List<long[]> prompts, Generation g, long padId, NDManager m) {
+    public static Rollout of(List<long[]> prompts, Generation g, long padId, NDManager m) {
         int b = prompts.size();
         int p = prompts.stream().mapToInt(x -> x.length).max().orElseThrow();
         int n = Math.max(1, g.tokens()[0].length);
@@ -53,28 +54,34 @@ record Rollout(NDArray ids, NDArray attentionMask, NDArray positions, NDArray re
                 m.create(mask), m.create(eos), p);
     }
 
-    int batchSize() {
+    public int batchSize() {
         return (int) ids.getShape().get(0);
     }
 
-    int responseWidth() {
+    public int responseWidth() {
         return (int) responses.getShape().get(1);
     }
 
     /** (B, S, ...) → (B, N, ...): the positions that predict response tokens. */
-    NDArray responseSlice(NDArray x) {
+    public NDArray responseSlice(NDArray x) {
         long s = x.getShape().get(1);
         return x.get("0:, {}:{}", promptWidth - 1, s - 1);
     }
 
     /** The rows {@code rows} of this rollout. */
-    Rollout rows(NDArray rows) {
+    public Rollout rows(NDArray rows) {
         return new Rollout(ids.get(rows), attentionMask.get(rows), positions.get(rows), responses.get(rows),
                 mask.get(rows), hasEos.get(rows), promptWidth);
     }
 
+    /** Log-probs of the response tokens under {@code model}, logits divided by the sampling temperature. (B, N) */
+    public NDArray logProbs(CausalLM model, float temperature) {
+        NDArray logits = model.forward(ids, attentionMask, positions, null, false).logits(); // (B, S, V)
+        return LogProbs.logProbsOf(responseSlice(logits), responses, temperature);
+    }
+
     /** Real response tokens in the batch. */
-    long tokenCount() {
+    public long tokenCount() {
         return (long) mask.sum().getFloat();
     }
 

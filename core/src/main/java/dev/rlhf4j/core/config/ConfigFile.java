@@ -94,6 +94,11 @@ public final class ConfigFile {
         node.set(path[path.length - 1], value == null || value.isMissingNode() ? JsonNodeFactory.instance.nullNode() : value);
     }
 
+    /** Replaces the top-level key {@code key} with {@code value}. */
+    public void replace(String key, JsonNode value) {
+        root.set(key, value.deepCopy());
+    }
+
     public String source() {
         return source;
     }

@@ -1,0 +1,37 @@
+package dev.rlhf4j.cli.pipeline;
+
+import dev.rlhf4j.core.config.ConfigFile;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code rlhf4j pipeline -c CONFIG.yaml [--set k=v ...] [--from STAGE] [--only STAGE] [--force]}. */
+@Command(name = "pipeline", description = "Run the stages a config names: data, sft, reward_model, ppo, eval.")
+public final class PipelineCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, description = "YAML run config") Path config;
+    @Option(names = "--set", description = "override a key, e.g. ppo.lr=1e-5 (repeatable)") List<String> overrides = new ArrayList<>();
+    @Option(names = "--from", description = "start at this stage (earlier ones must be done)") String from;
+    @Option(names = "--only", description = "run only this stage") String only;
+    @Option(names = "--force", description = "rerun stages that already finished") boolean force;
+    @Option(names = "--run-dir", description = "run directory (default runs/<name>)") Path runDir;
+
+    @Override
+    public Integer call() throws Exception {
+        RunConfig run = new RunConfig(ConfigFile.load(config, overrides), runDir);
+        Set<Stage> selected = EnumSet.allOf(Stage.class);
+        if (only != null) {
+            selected = EnumSet.of(Stage.parse(only));
+        } else if (from != null) {
+            selected = EnumSet.range(Stage.parse(from), Stage.EVAL);
+        }
+        Map<Stage, Map<String, Object>> results = new Pipeline(run, List.of()).run(selected, force);
+        System.out.println(Pipeline.JSON.writeValueAsString(results));
+        return 0;
+    }
+}

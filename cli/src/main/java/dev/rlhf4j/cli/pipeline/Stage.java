@@ -1,0 +1,30 @@
+package dev.rlhf4j.cli.pipeline;
+
+/** The pipeline's stages, in order; each has a config section and a directory of the same name. */
+public enum Stage {
+    DATA("data"),
+    SFT("sft"),
+    REWARD_MODEL("reward_model"),
+    PPO("ppo"),
+    EVAL("eval");
+
+    private final String key;
+
+    Stage(String key) {
+        this.key = key;
+    }
+
+    /** The config section and run sub-directory. */
+    public String key() {
+        return key;
+    }
+
+    public static Stage parse(String s) {
+        for (Stage st : values()) {
+            if (st.key.equalsIgnoreCase(s) || st.name().equalsIgnoreCase(s)) {
+                return st;
+            }
+        }
+        throw new IllegalArgumentException("stage must be one of data, sft, reward_model, ppo, eval, but is: " + s);
+    }
+}

@@ -1,0 +1,2 @@
+/** PNG plots and the HTML run report. */
+package dev.rlhf4j.cli.report;
