@@ -1,0 +1,141 @@
+package dev.rlhf4j.rm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.rlhf4j.core.tokenizer.ChatMessage;
+import dev.rlhf4j.core.tokenizer.ChatTemplate;
+import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.core.util.Checks;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * How a (prompt, response) pair becomes the token ids a reward model scores, in training,
+ * evaluation and scoring alike.
+ *
+ * <ol>
+ *   <li><b>Conversation</b> (canonical records; RewardBench rows, whose prompt is the user turn):
+ *       the prompt messages followed by the response messages (the assistant turn) rendered with
+ *       the tokenizer's chat template, {@code add_generation_prompt} false. A model's own template
+ *       writes its special tokens itself, so the text is encoded without special tokens, as
+ *       transformers' {@code apply_chat_template} does; the built-in {@link ChatTemplate#PLAIN}
+ *       template of models without one ({@code "user: ...\nassistant: ...\n"}) is encoded with
+ *       them, so a model whose tokenizer adds BOS gets it.
+ *   <li><b>Plain text</b> (a prompt given as a string with {@link #text}): {@code prompt +
+ *       response} exactly as given (no separator: TRL's convention, where the response carries
+ *       its own leading space), encoded with special tokens.
+ *   <li><b>EOS</b>: appended unless the ids already end with the tokenizer's EOS (PPO-NOTES: the
+ *       score is read on it). A tokenizer without EOS appends nothing.
+ *   <li><b>Length</b>: sequences longer than {@code maxLength} lose tokens from the front (the
+ *       oldest prompt tokens go first, a leading BOS stays), so the response and its EOS, where
+ *       the score is read, are always kept. {@link #truncated} counts them.
+ * </ol>
+ */
+public final class RewardInputs {
+
+    private final Tokenizer tokenizer;
+    private final int maxLength;
+    private final boolean builtInTemplate;
+    private final AtomicLong truncated = new AtomicLong();
+
+    /**
+     * @param tokenizer the reward model's tokenizer
+     * @param maxLength the longest sequence kept, in tokens (>= 2)
+     */
+    public RewardInputs(Tokenizer tokenizer, int maxLength) {
+        this.tokenizer = Checks.notNull("tokenizer", tokenizer);
+        this.maxLength = (int) Checks.between("max_length", maxLength, 2, Integer.MAX_VALUE);
+        this.builtInTemplate = ChatTemplate.PLAIN.equals(tokenizer.chatTemplate().source());
+    }
+
+    /** The ids of a conversation: prompt turns, then the response turn(s); see the class comment. */
+    public long[] conversation(List<ChatMessage> prompt, List<ChatMessage> response) {
+        String text = render(prompt, response);
+        long[] ids = builtInTemplate ? tokenizer.encode(text) : tokenizer.encodePlain(text);
+        return finish(ids);
+    }
+
+    /** The rendered text of {@link #conversation} before EOS and truncation. */
+    public String render(List<ChatMessage> prompt, List<ChatMessage> response) {
+        List<ChatMessage> all = new ArrayList<>(prompt.size() + response.size());
+        all.addAll(prompt);
+        all.addAll(response);
+        return tokenizer.applyChatTemplate(all, false);
+    }
+
+    /** The ids of plain text {@code prompt + response}; see the class comment. */
+    public long[] text(String prompt, String response) {
+        return finish(tokenizer.encode(prompt + response));
+    }
+
+    /** Appends EOS if missing and truncates from the front; see the class comment. */
+    public long[] finish(long[] ids) {
+        int eos = tokenizer.eosId();
+        if (eos >= 0 && (ids.length == 0 || ids[ids.length - 1] != eos)) {
+            ids = Arrays.copyOf(ids, ids.length + 1);
+            ids[ids.length - 1] = eos;
+        }
+        if (ids.length <= maxLength) {
+            return ids;
+        }
+        truncated.incrementAndGet();
+        int bos = tokenizer.bosId();
+        if (bos >= 0 && ids[0] == bos) {
+            long[] out = new long[maxLength];
+            out[0] = ids[0];
+            System.arraycopy(ids, ids.length - (maxLength - 1), out, 1, maxLength - 1);
+            return out;
+        }
+        return Arrays.copyOfRange(ids, ids.length - maxLength, ids.length);
+    }
+
+    /** Sequences shortened to {@code maxLength} so far. */
+    public long truncated() {
+        return truncated.get();
+    }
+
+    /** The longest sequence kept. */
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** The tokenizer. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /**
+     * A right-padded batch.
+     *
+     * @param ids (N, T) int64, pads = {@code padId}
+     * @param mask (N, T) int64, 1 on real tokens
+     * @param realTokens the number of real tokens
+     */
+    public record Batch(NDArray ids, NDArray mask, long realTokens) {
+
+        /** Pads {@code sequences} on the right to the longest one; arrays are created in {@code manager}. */
+        public static Batch of(List<long[]> sequences, long padId, NDManager manager) {
+            Checks.notEmpty("sequences", sequences);
+            int t = 1;
+            for (long[] s : sequences) {
+                t = Math.max(t, s.length);
+            }
+            int n = sequences.size();
+            long[] ids = new long[n * t];
+            long[] mask = new long[n * t];
+            Arrays.fill(ids, padId);
+            long real = 0;
+            for (int i = 0; i < n; i++) {
+                long[] s = sequences.get(i);
+                System.arraycopy(s, 0, ids, i * t, s.length);
+                Arrays.fill(mask, i * t, i * t + s.length, 1L);
+                real += s.length;
+            }
+            Shape shape = new Shape(n, t);
+            return new Batch(manager.create(ids, shape), manager.create(mask, shape), real);
+        }
+    }
+}
