@@ -132,13 +132,13 @@ public record PpoConfig(
         ppoEpochs = atLeast("ppo_epochs", ppoEpochs, 4, 1);
         maxPromptLength = atLeast("max_prompt_length", maxPromptLength, 256, 1);
         maxNewTokens = atLeast("max_new_tokens", maxNewTokens, 64, 1);
-        temperature = range("temperature", temperature, 0.7, 1e-6, 100);
+        temperature = positive("temperature", temperature, 0.7, 100);
         topK = atLeast("top_k", topK, 0, 0);
-        topP = range("top_p", topP, 1.0, 1e-9, 1);
+        topP = positive("top_p", topP, 1.0, 1);
         klCoef = range("kl_coef", klCoef, 0.05, 0, 1e6);
         adaptiveKl = adaptiveKl != null && adaptiveKl;
         initKlCoef = range("init_kl_coef", initKlCoef, 0.2, 0, 1e6);
-        klTarget = range("kl_target", klTarget, 6.0, 1e-9, 1e6);
+        klTarget = positive("kl_target", klTarget, 6.0, 1e6);
         klHorizon = range("kl_horizon", klHorizon, 10000.0, 1, 1e12);
         klEstimator = oneOf("kl_estimator", klEstimator, "k1", "k1", "k3", "abs");
         rewardClip = range("reward_clip", rewardClip, 0.0, 0, 1e9);
@@ -147,8 +147,8 @@ public record PpoConfig(
         whitenRewards = whitenRewards != null && whitenRewards;
         gamma = range("gamma", gamma, 1.0, 0, 1);
         lam = range("lam", lam, 0.95, 0, 1);
-        clipRange = range("clip_range", clipRange, 0.2, 1e-9, 1);
-        clipRangeValue = range("clip_range_value", clipRangeValue, 0.2, 1e-9, 1e9);
+        clipRange = positive("clip_range", clipRange, 0.2, 1);
+        clipRangeValue = positive("clip_range_value", clipRangeValue, 0.2, 1e9);
         vfCoef = range("vf_coef", vfCoef, 0.1, 0, 1e6);
         entropyCoef = range("entropy_coef", entropyCoef, 0.0, 0, 1e6);
         ptxCoef = range("ptx_coef", ptxCoef, 0.0, 0, 1e6);
@@ -156,14 +156,14 @@ public record PpoConfig(
             throw new IllegalArgumentException("ptx_data must be set when ptx_coef > 0, but is: null");
         }
         targetKl = range("target_kl", targetKl, 0.0, 0, 1e9);
-        lr = range("lr", lr, 3e-6, 1e-12, 10);
-        criticLr = range("critic_lr", criticLr, 10 * lr, 1e-12, 10);
+        lr = positive("lr", lr, 3e-6, 10);
+        criticLr = positive("critic_lr", criticLr, 10 * lr, 10);
         schedule = oneOf("schedule", schedule, "linear", "linear", "cosine", "constant");
         warmupSteps = atLeast("warmup_steps", warmupSteps, 0, 0);
-        adamEps = range("adam_eps", adamEps, 1e-5, 1e-20, 1);
+        adamEps = positive("adam_eps", adamEps, 1e-5, 1);
         weightDecay = range("weight_decay", weightDecay, 0.0, 0, 1e3);
         maxGradNorm = range("max_grad_norm", maxGradNorm, 1.0, 0, 1e9);
-        maxApproxKl = range("max_approx_kl", maxApproxKl, 1.0, 1e-9, 1e9);
+        maxApproxKl = positive("max_approx_kl", maxApproxKl, 1.0, 1e9);
         approxKlPatience = atLeast("approx_kl_patience", approxKlPatience, 3, 1);
         logEvery = atLeast("log_every", logEvery, 1, 1);
         sampleEvery = atLeast("sample_every", sampleEvery, 10, 1);
@@ -221,6 +221,17 @@ public record PpoConfig(
         if (!(v >= min && v <= max)) {
             throw new IllegalArgumentException(key + " must be between " + fmt(min) + " and " + fmt(max) + ", but is: "
                     + v);
+        }
+        return v;
+    }
+
+    /** {@code 0 < v <= max}. */
+    private static Double positive(String key, Double v, double fallback, double max) {
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v > 0 && v <= max)) {
+            throw new IllegalArgumentException(key + " must be > 0 and <= " + fmt(max) + ", but is: " + v);
         }
         return v;
     }

@@ -9,6 +9,7 @@ import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.generate.Generation;
 import dev.rlhf4j.core.generate.Generator;
 import dev.rlhf4j.core.generate.SamplingConfig;
+import dev.rlhf4j.core.io.JsonLines;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.ops.LogProbs;
 import dev.rlhf4j.core.ops.Masked;
@@ -87,6 +88,8 @@ public final class PpoTrainer {
     private final PromptSource prompts;
     private final Path runDir;
     private final List<SampleMetric> sampleMetrics;
+    private List<long[]> ptxTexts = List.of(); // PPO-ptx: tokenised pretraining texts, cycled in order
+    private int ptxPosition;
 
     public PpoTrainer(PpoConfig cfg, Models models, List<PromptSource.Prompt> prompts, Path runDir,
             List<SampleMetric> sampleMetrics) {
@@ -158,6 +161,11 @@ public final class PpoTrainer {
         LrSchedule policyLr = schedule(cfg.lr());
         LrSchedule criticLr = schedule(cfg.criticLr());
         CheckpointManager checkpoints = new CheckpointManager(runDir.resolve("checkpoints"), cfg.keepCheckpoints());
+        if (cfg.ptxCoef() > 0) {
+            List<long[]> texts = new ArrayList<>();
+            JsonLines.forEach(Path.of(cfg.ptxData()), line -> texts.add(tok.encode(line.text("text"))));
+            ptxTexts = texts;
+        }
         Files.createDirectories(runDir);
 
         try (AdamW policyOpt = optimizer(policyParams); AdamW criticOpt = optimizer(criticParams)) {
@@ -179,6 +187,7 @@ public final class PpoTrainer {
                 rng = state.rng();
                 prompts.seek(state.epoch(), (int) state.dataPosition());
                 double beta = ((Number) state.extra().get("beta")).doubleValue();
+                ptxPosition = ((Number) state.extra().getOrDefault("ptx_position", 0)).intValue();
                 kl = kl instanceof KlController.Adaptive a
                         ? new KlController.Adaptive(beta, a.target(), a.horizon()) : KlController.fixed(beta);
                 System.err.printf("ppo: resuming from %s (iteration %d)%n", ck.dir(), start);
@@ -282,6 +291,9 @@ public final class PpoTrainer {
                         log.put("policy/first_clipfrac", losses.firstClipfrac);
                         log.put("loss/policy", losses.pg / Math.max(1, losses.steps));
                         log.put("loss/value", losses.vf / Math.max(1, losses.steps));
+                        if (cfg.ptxCoef() > 0) {
+                            log.put("loss/ptx", losses.ptx / Math.max(1, losses.steps));
+                        }
                         log.put("val/clipfrac", losses.vfClipfrac / Math.max(1, losses.steps));
                         log.put("val/explained_variance", PpoLosses.explainedVariance(values, g.returns(), r.mask()));
                         log.put("val/mean", Masked.maskedMean(values, r.mask()).getFloat());
@@ -326,7 +338,7 @@ public final class PpoTrainer {
                             long optStep = optimizerStep;
                             KlController klNow = kl;
                             checkpoints.save(new TrainerState(done, optStep, prompts.epoch(), prompts.index(), rng.seed(),
-                                    rng.counter(), Map.of("beta", klNow.beta())), dir -> {
+                                    rng.counter(), Map.of("beta", klNow.beta(), "ptx_position", ptxPosition)), dir -> {
                                         ModelDirectory.saveCausalLM(dir.resolve("policy"), policy, tok);
                                         critic.save(dir.resolve("critic"));
                                         policyOpt.save(dir.resolve("policy_optimizer.ndlist"));
@@ -359,6 +371,7 @@ public final class PpoTrainer {
         double vfClipfrac;
         double policyGradNorm;
         double criticGradNorm;
+        double ptxLoss;
     }
 
     /** Running sums over an iteration's minibatch steps. */
@@ -374,6 +387,7 @@ public final class PpoTrainer {
         double ratioVar;
         double vfClipfrac;
         double policyGradNorm;
+        double ptx;
         double firstRatioMean = Double.NaN;
         double firstClipfrac = Double.NaN;
 
@@ -388,6 +402,7 @@ public final class PpoTrainer {
             ratioVar += Double.isNaN(s.ratioVar) ? 0 : s.ratioVar;
             vfClipfrac += s.vfClipfrac;
             policyGradNorm += s.policyGradNorm;
+            ptx += s.ptxLoss;
             if (first) {
                 firstRatioMean = s.ratioMean;
                 firstClipfrac = s.clipfrac;
@@ -416,6 +431,11 @@ public final class PpoTrainer {
             if (cfg.entropyCoef() > 0) {
                 loss = loss.sub(entropy.mul(cfg.entropyCoef().floatValue()));
             }
+            if (cfg.ptxCoef() > 0) {
+                NDArray ptx = ptxLoss(rows.length, m);
+                s.ptxLoss = ptx.getFloat();
+                loss = loss.add(ptx.mul(cfg.ptxCoef().floatValue()));
+            }
             gc.backward(loss);
             s.loss = loss.getFloat();
             s.pgLoss = pl.pgLoss().getFloat();
@@ -428,6 +448,33 @@ public final class PpoTrainer {
             s.vfClipfrac = vl.vfClipfrac();
         }
         return s;
+    }
+
+    /**
+     * PPO-ptx (InstructGPT): the policy's next-token loss on the next {@code n} pretraining texts,
+     * right-padded, mean over real predicted tokens.
+     */
+    private NDArray ptxLoss(int n, NDManager m) {
+        int width = 0;
+        List<long[]> batch = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long[] t = ptxTexts.get(ptxPosition++ % ptxTexts.size());
+            t = java.util.Arrays.copyOf(t, Math.min(t.length, models.policy().config().maxPositions()));
+            batch.add(t);
+            width = Math.max(width, t.length);
+        }
+        long[][] ids = new long[n][width];
+        float[][] mask = new float[n][width];
+        for (int i = 0; i < n; i++) {
+            java.util.Arrays.fill(ids[i], models.tokenizer().padId());
+            System.arraycopy(batch.get(i), 0, ids[i], 0, batch.get(i).length);
+            java.util.Arrays.fill(mask[i], 0, batch.get(i).length, 1f);
+        }
+        NDArray idArr = m.create(ids);
+        NDArray maskArr = m.create(mask);
+        NDArray logits = models.policy().forward(idArr, maskArr, null, null, false).logits(); // (n, T, V)
+        NDArray logp = LogProbs.logProbsOf(logits.get(":, :-1"), idArr.get(":, 1:")); // (n, T-1)
+        return Masked.maskedMean(logp, maskArr.get(":, 1:")).neg();
     }
 
     private double clip(List<NamedParameter> params) {

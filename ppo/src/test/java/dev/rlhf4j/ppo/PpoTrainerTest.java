@@ -46,12 +46,16 @@ class PpoTrainerTest {
     }
 
     private static PpoConfig config(int iterations, double klCoef, int saveEvery) {
+        return config(iterations, klCoef, saveEvery, "");
+    }
+
+    private static PpoConfig config(int iterations, double klCoef, int saveEvery, String extra) {
         String yaml = """
-                {"policy": "unused", "reward_model": "unused", "prompts": "unused",
+                {"policy": "unused", "reward_model": "unused", "prompts": "unused", %s
                  "iterations": %d, "batch_size": 16, "ppo_epochs": 4, "max_new_tokens": 8, "temperature": 1.0,
                  "kl_coef": %s, "missing_eos": "ignore", "lr": 3e-3, "critic_lr": 3e-3, "schedule": "constant",
                  "log_every": 1, "sample_every": 100, "save_every": %d, "seed": 7}
-                """.formatted(iterations, klCoef, saveEvery);
+                """.formatted(extra, iterations, klCoef, saveEvery);
         try {
             return JSON.readValue(yaml, PpoConfig.class);
         } catch (IOException e) {
@@ -106,6 +110,20 @@ class PpoTrainerTest {
             }
             assertTrue(Files.exists(tmp.resolve("run/model/model.safetensors")));
             assertTrue(Files.readAllLines(tmp.resolve("run/samples.jsonl")).size() > 0);
+        }
+    }
+
+    /** PPO-ptx: the language-model loss on the pretraining texts is added, logged, and falls. */
+    @Test
+    void ptxLossIsAddedAndFalls(@TempDir Path tmp) throws IOException {
+        Path ptx = tmp.resolve("ptx.jsonl");
+        Files.writeString(ptx, "{\"text\": \"The miller and the baker.\"}\n{\"text\": \"She lit the lamp.\"}\n");
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<JsonNode> log = train(config(6, 0.05, 0, "\"ptx_coef\": 1.0, \"ptx_data\": \"" + ptx + "\","),
+                    tmp.resolve("run"), m, null);
+            double first = log.get(0).get("loss/ptx").asDouble();
+            double last = log.get(5).get("loss/ptx").asDouble();
+            assertTrue(last < 0.8 * first, "ptx loss " + first + " -> " + last);
         }
     }
 

@@ -1,0 +1,72 @@
+package dev.rlhf4j.cli.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rlhf4j.core.config.ConfigException;
+import dev.rlhf4j.core.config.ConfigFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class RunConfigTest {
+
+    static Stream<Path> configs() throws IOException {
+        Path dir = Path.of("").toAbsolutePath();
+        while (!Files.isDirectory(dir.resolve("configs"))) {
+            dir = dir.getParent();
+        }
+        return Files.list(dir.resolve("configs")).filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
+    }
+
+    /** Every shipped config binds: all keys known, all values valid. */
+    @ParameterizedTest
+    @MethodSource("configs")
+    void shippedConfigsAreValid(Path config) {
+        RunConfig run = new RunConfig(ConfigFile.load(config, List.of()), Path.of("/tmp/run"));
+        assertTrue(run.stages().contains(Stage.PPO), config.toString());
+        assertNotNull(run.ppo());
+    }
+
+    @Test
+    void stagesChainByPathAndShareTheSeed() throws IOException {
+        RunConfig run = new RunConfig(ConfigFile.load(configs().findFirst().orElseThrow(), List.of("seed=9")), Path.of("/r"));
+        assertEquals(run.sft().output().toString(), run.rewardModel().init().toString());
+        assertEquals(run.sft().output().toString(), run.ppo().policy());
+        assertEquals(run.rewardModel().output().toString(), run.ppo().rewardModel());
+        assertEquals(9L, run.ppo().seed());
+    }
+
+    @Test
+    void everyConfigErrorIsReportedBeforeAnyWork(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("bad.yaml");
+        Files.writeString(file, """
+                name: bad
+                trainig: {}
+                sft: {model: m, data: d, training: {lr: -1}}
+                ppo: {prompts: p, policy: x, reward_model: y, clip_range: 1.5}
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> new RunConfig(ConfigFile.load(file, List.of()), tmp));
+        String msg = e.getMessage();
+        assertTrue(msg.contains(file + ": unknown key trainig; accepted keys: data, demo, eval, name, ppo, reward_model, runs_dir, seed, sft"), msg);
+        assertTrue(msg.contains(file + ": sft.training.lr must be > 0, but is: -1.0"), msg);
+        assertTrue(msg.contains(file + ": ppo.clip_range must be > 0 and <= 1, but is: 1.5"), msg);
+    }
+
+    @Test
+    void badValueNamesTheKeyAndTheAcceptedValues(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("bad.yaml");
+        Files.writeString(file, "ppo: {prompts: p, policy: x, reward_model: y, kl_estimator: k2}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> new RunConfig(ConfigFile.load(file, List.of()), tmp));
+        assertEquals(file + ": ppo.kl_estimator must be one of k1, k3, abs, but is: k2", e.getMessage());
+    }
+
+}
