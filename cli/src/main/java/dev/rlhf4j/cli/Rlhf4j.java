@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             dev.rlhf4j.cli.model.PerplexityCommand.class,
             dev.rlhf4j.cli.model.GenerateCommand.class,
             dev.rlhf4j.cli.bench.BenchCommand.class,
+            dev.rlhf4j.cli.stage.SftCommand.class,
         })
 public final class Rlhf4j implements Runnable {
 
