@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             dev.rlhf4j.cli.pipeline.PipelineCommand.class,
             dev.rlhf4j.cli.demo.DemoCommand.class,
             dev.rlhf4j.cli.bench.BenchCommand.class,
+            dev.rlhf4j.cli.stage.SftCommand.class,
         })
 public final class Rlhf4j implements Runnable {
 

@@ -12,9 +12,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code rlhf4j bench model|generate}: throughput figures as ratios measured in one run. */
+/** {@code rlhf4j bench model|generate|sft}: throughput figures as ratios measured in one run. */
 @Command(name = "bench", description = "Measure throughput (ratios in one run: the machine may be noisy).",
-        subcommands = {BenchCommand.Model.class, BenchCommand.Generate.class, BenchCommand.Ppo.class})
+        subcommands = {BenchCommand.Model.class, BenchCommand.Generate.class, BenchCommand.Sft.class, BenchCommand.Ppo.class})
 public final class BenchCommand {
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -95,6 +95,34 @@ public final class BenchCommand {
                 }
             }
             print("ppo iteration, batch " + batch + ", " + newTokens + " new tokens, 4 ppo epochs", rows, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "sft", description = "SFT training tokens/s (real tokens, full optimizer steps) at d=256/4L and d=512/6L,"
+            + " packing off and on, on synthetic demonstrations of mixed lengths.")
+    static final class Sft implements Callable<Integer> {
+        @Option(names = "--max-length", defaultValue = "256") int maxLength;
+        @Option(names = "--batch", defaultValue = "4", description = "rows per step") int batch;
+        @Option(names = "--vocab", defaultValue = "8192") int vocab;
+        @Option(names = "--steps", defaultValue = "4", description = "timed steps (the fastest counts), after one warm-up step") int steps;
+        @Option(names = "--json", description = "write the rows as JSON") Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            double peak;
+            try (NDManager m = NDManager.newBaseManager()) {
+                peak = MatmulPeak.measure(m, 1024, 5);
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (ModelConfig c : ModelBench.sizes(vocab, maxLength)) {
+                Map<String, Object> unpacked = SftBench.run(c, false, batch, maxLength, steps, peak);
+                Map<String, Object> packed = SftBench.run(c, true, batch, maxLength, steps, peak);
+                packed.put("packing_speedup", (double) packed.get("tokens_per_s") / (double) unpacked.get("tokens_per_s"));
+                rows.add(unpacked);
+                rows.add(packed);
+            }
+            print("sft training steps, batch " + batch + " rows, max_length " + maxLength, rows, out);
             return 0;
         }
     }

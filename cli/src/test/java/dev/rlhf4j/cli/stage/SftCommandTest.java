@@ -1,0 +1,71 @@
+package dev.rlhf4j.cli.stage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.rlhf4j.cli.Rlhf4j;
+import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.model.ModelConfig;
+import dev.rlhf4j.core.model.WeightSource;
+import dev.rlhf4j.core.testing.Fixtures;
+import dev.rlhf4j.core.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code rlhf4j sft}: config errors name the key; a run writes the model, the resolved config and metrics. */
+class SftCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void unknownKeyIsAConfigError() throws IOException {
+        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: m\n  data: d.jsonl\n  output: out\n");
+        StringWriter err = new StringWriter();
+        int code = run(err, "sft", "-c", cfg.toString(), "--set", "sft.training.learning_rate=0.1");
+        assertEquals(2, code);
+        assertEquals("rlhf4j sft: " + cfg + ": unknown key sft.training.learning_rate; accepted keys: adam_beta1,"
+                + " adam_beta2, adam_eps, batch_size, epochs, eval_every, grad_accum, keep_checkpoints, log_every, lr,"
+                + " max_grad_norm, max_steps, save_every, schedule, warmup_steps, weight_decay", err.toString().trim());
+    }
+
+    @Test
+    void trainsFromAConfigFile() throws IOException {
+        Path model = tmp.resolve("base");
+        try (Tokenizer tok = Tokenizer.load(Fixtures.parityModel("gpt2")); NDManager m = NDManager.newBaseManager()) {
+            ModelConfig c = ModelConfig.gpt2(384, 32, 2, 4, 64).withSpecialTokens(tok.bosId(), tok.eosIds(), tok.padId());
+            try (CausalLM lm = new CausalLM(c, m, WeightSource.random(1, 0.2f, 2), true)) {
+                ModelDirectory.saveCausalLM(model, lm, tok);
+            }
+        }
+        Path data = Files.write(tmp.resolve("d.jsonl"), List.of(
+                "{\"prompt\": \"Q: Who bought the flour?\\nA:\", \"completion\": \" The baker.\"}",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Where is the mill?\"},"
+                        + " {\"role\": \"assistant\", \"content\": \"By the river.\"}]}"));
+        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: " + model + "\n  data: " + data
+                + "\n  output: " + tmp.resolve("sft/model") + "\n  max_length: 64\n  training: {max_steps: 3, lr: 1.0e-3}\n");
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, "sft", "-c", cfg.toString(), "--set", "sft.packing=true"), err.toString());
+        assertTrue(Files.exists(tmp.resolve("sft/model/model.safetensors")));
+        assertTrue(Files.exists(tmp.resolve("sft/model/tokenizer.json")));
+        List<String> metrics = Files.readAllLines(tmp.resolve("sft/model-run/metrics.jsonl"));
+        assertEquals(1, metrics.size(), "log_every 10: only the last step");
+        assertTrue(metrics.get(0).startsWith("{\"step\":3,"), metrics.get(0));
+        assertTrue(Files.readString(tmp.resolve("sft/model-run/config.yaml")).contains("packing: true"));
+    }
+
+    private static int run(StringWriter err, String... args) {
+        CommandLine cli = Rlhf4j.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+}
