@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             dev.rlhf4j.cli.model.GenerateCommand.class,
             dev.rlhf4j.cli.stage.PpoCommand.class,
             dev.rlhf4j.cli.bench.BenchCommand.class,
+            dev.rlhf4j.cli.rm.RmCommand.class,
         })
 public final class Rlhf4j implements Runnable {
 
