@@ -11,15 +11,16 @@ import picocli.CommandLine.Command;
         description = "RLHF alignment toolkit for the JVM: SFT, reward models and PPO.",
         subcommands = {
             CommandLine.HelpCommand.class,
-            dev.rlhf4j.cli.data.DataCommand.class,
-            dev.rlhf4j.cli.model.ModelCommand.class,
-            dev.rlhf4j.cli.model.PerplexityCommand.class,
-            dev.rlhf4j.cli.model.GenerateCommand.class,
-            dev.rlhf4j.cli.stage.PpoCommand.class,
-            dev.rlhf4j.cli.pipeline.PipelineCommand.class,
             dev.rlhf4j.cli.demo.DemoCommand.class,
-            dev.rlhf4j.cli.bench.BenchCommand.class,
+            dev.rlhf4j.cli.pipeline.PipelineCommand.class,
+            dev.rlhf4j.cli.data.DataCommand.class,
             dev.rlhf4j.cli.stage.SftCommand.class,
+            dev.rlhf4j.cli.rm.RmCommand.class,
+            dev.rlhf4j.cli.stage.PpoCommand.class,
+            dev.rlhf4j.cli.model.GenerateCommand.class,
+            dev.rlhf4j.cli.model.PerplexityCommand.class,
+            dev.rlhf4j.cli.model.ModelCommand.class,
+            dev.rlhf4j.cli.bench.BenchCommand.class,
         })
 public final class Rlhf4j implements Runnable {
 

@@ -12,9 +12,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code rlhf4j bench model|generate|sft}: throughput figures as ratios measured in one run. */
+/** {@code rlhf4j bench model|generate|sft|rm|ppo}: throughput figures as ratios measured in one run. */
 @Command(name = "bench", description = "Measure throughput (ratios in one run: the machine may be noisy).",
-        subcommands = {BenchCommand.Model.class, BenchCommand.Generate.class, BenchCommand.Sft.class, BenchCommand.Ppo.class})
+        subcommands = {BenchCommand.Model.class, BenchCommand.Generate.class, BenchCommand.Sft.class, BenchCommand.Rm.class,
+            BenchCommand.Ppo.class})
 public final class BenchCommand {
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -123,6 +124,26 @@ public final class BenchCommand {
                 rows.add(packed);
             }
             print("sft training steps, batch " + batch + " rows, max_length " + maxLength, rows, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", description = "Reward-model training pairs/s (full optimizer steps) and scoring pairs/s at d=256/4L and d=512/6L.")
+    static final class Rm implements Callable<Integer> {
+        @Option(names = "--seq", defaultValue = "256", description = "longest sequence (lengths vary from half of it)") int seq;
+        @Option(names = "--pairs", defaultValue = "8", description = "pairs per training step") int pairs;
+        @Option(names = "--score-pairs", defaultValue = "32", description = "pairs per scoring batch") int scorePairs;
+        @Option(names = "--vocab", defaultValue = "8192") int vocab;
+        @Option(names = "--steps", defaultValue = "3", description = "timed steps (the fastest counts), after one warm-up") int steps;
+        @Option(names = "--json", description = "write the rows as JSON") Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (ModelConfig c : ModelBench.sizes(vocab, seq)) {
+                rows.add(RmBench.run(c, pairs, scorePairs, seq, steps));
+            }
+            print("reward model: training and scoring pairs, sequences of " + seq / 2 + ".." + seq + " tokens", rows, out);
             return 0;
         }
     }

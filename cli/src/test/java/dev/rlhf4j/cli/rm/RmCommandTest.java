@@ -1,0 +1,129 @@
+package dev.rlhf4j.cli.rm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.cli.Rlhf4j;
+import dev.rlhf4j.core.testing.Fixtures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code rlhf4j rm eval|score|train} on the GPT-2 parity reward model and small files. */
+class RmCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Rlhf4j.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private Path rewardBench() throws Exception {
+        Path f = tmp.resolve("rewardbench.jsonl");
+        String[] subsets = {"alpacaeval-easy", "mt-bench-hard", "refusals-dangerous", "hep-python"};
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            lines.add(JSON.writeValueAsString(java.util.Map.of("id", i, "subset", subsets[i % 4],
+                    "prompt", "Who is the baker " + i + "?", "chosen", "A woman from the mill.", "rejected", "Socks.")));
+        }
+        Files.write(f, lines);
+        return f;
+    }
+
+    @Test
+    void evalPrintsTheSummaryAndWritesTheReports() throws Exception {
+        Path json = tmp.resolve("out/report.json");
+        Path html = tmp.resolve("out/report.html");
+        Run r = run("rm", "eval", "--model", Fixtures.parityModel("gpt2-rm").toString(), "--data", rewardBench().toString(),
+                "--out", json.toString(), "--html", html.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("gpt2-rm: 8 pairs (0 labelled ties excluded), accuracy "), r.out());
+        assertTrue(r.out().contains("rewardbench Score: "), r.out());
+        assertTrue(r.out().contains("scored 8 pairs (16 distinct sequences"), r.out());
+        JsonNode report = JSON.readTree(json.toFile());
+        assertEquals(8, report.get("pairs").asInt());
+        assertEquals("gpt2-rm", report.at("/rewardbench/model").asText());
+        assertTrue(report.at("/rewardbench/Chat Hard").isNumber());
+        assertTrue(Files.size(tmp.resolve("out/report-reliability.png")) > 0);
+        assertTrue(Files.readString(html).contains("RewardBench sections"));
+    }
+
+    @Test
+    void scoreAddsTheScoresToEveryRecord() throws Exception {
+        Path in = tmp.resolve("in.jsonl");
+        Files.write(in, List.of(
+                "{\"prompt\": \"Who is the baker?\", \"chosen\": \"A woman.\", \"rejected\": \"Socks.\"}",
+                "{\"prompt\": \"Who is the baker?\", \"response\": \" A woman.\", \"keep\": 1}",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Who is the baker?\"}, {\"role\": \"assistant\", \"content\": \"A woman.\"}]}",
+                "{\"text\": \"Who is the baker?\\nA woman.\"}"));
+        Path out = tmp.resolve("scored.jsonl");
+        Run r = run("rm", "score", "--model", Fixtures.parityModel("gpt2-rm").toString(), "--data", in.toString(),
+                "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().startsWith("rlhf4j rm score: 4 records, 5 sequences (4 distinct"), r.err());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(4, lines.size());
+        JsonNode pair = JSON.readTree(lines.get(0));
+        assertTrue(pair.get("reward_chosen").isNumber() && pair.get("reward_rejected").isNumber());
+        JsonNode single = JSON.readTree(lines.get(1));
+        assertEquals(1, single.get("keep").asInt());
+        assertTrue(single.get("reward").isNumber());
+        // the pair's chosen side and the messages line render the same conversation
+        assertEquals(pair.get("reward_chosen").asDouble(), JSON.readTree(lines.get(2)).get("reward").asDouble());
+        // the fixture's first text is "How does the mill work?\nThe river turns the wheel." + EOS; this one is its own
+        assertTrue(JSON.readTree(lines.get(3)).get("reward").isNumber());
+    }
+
+    @Test
+    void scoreNamesTheLineItCannotUse() throws Exception {
+        Path in = tmp.resolve("bad.jsonl");
+        Files.write(in, List.of("{\"text\": \"fine\"}", "{\"question\": \"?\"}"));
+        Run r = run("rm", "score", "--model", Fixtures.parityModel("gpt2-rm").toString(), "--data", in.toString());
+        assertEquals(1, r.exit());
+        assertEquals("rlhf4j rm score: " + in + ":2: nothing to score: expected chosen/rejected (a pair), response (with"
+                + " an optional prompt), messages, or text", r.err().strip());
+    }
+
+    @Test
+    void trainRunsTheStageFromAConfigAndReportsConfigErrors() throws Exception {
+        Path data = tmp.resolve("train.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            lines.add("{\"prompt\": [{\"role\": \"user\", \"content\": \"Q" + i + "\"}], \"chosen\": [{\"role\":"
+                    + " \"assistant\", \"content\": \"honey\"}], \"rejected\": [{\"role\": \"assistant\", \"content\": \"socks\"}]}");
+        }
+        Files.write(data, lines);
+        Path config = tmp.resolve("run.yaml");
+        Files.writeString(config, "name: t\nreward_model:\n  init: " + Fixtures.parityModel("gpt2") + "\n  data: [" + data
+                + "]\n  training: {max_steps: 2, batch_size: 2, log_every: 1}\n");
+        Path runDir = tmp.resolve("run");
+        Run r = run("rm", "train", "-c", config.toString(), "--run-dir", runDir.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("rm: 2 steps on 6 pairs (6 groups, 0 ties left out)"), r.out());
+        assertTrue(Files.exists(runDir.resolve("model/config.json")));
+        assertTrue(Files.exists(runDir.resolve("config.yaml")));
+
+        Run bad = run("rm", "train", "-c", config.toString(), "--set", "reward_model.center_coef=-1");
+        assertEquals(2, bad.exit());
+        assertEquals("rlhf4j rm train: " + config + ": reward_model.center_coef must be >= 0, but is: -1", bad.err().strip());
+    }
+}
