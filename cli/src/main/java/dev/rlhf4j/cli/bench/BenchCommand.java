@@ -83,17 +83,25 @@ public final class BenchCommand {
     static final class Ppo implements Callable<Integer> {
         @Option(names = "--batch", defaultValue = "16") int batch;
         @Option(names = "--new-tokens", defaultValue = "32") int newTokens;
-        @Option(names = "--tokenizer", required = true, description = "a model directory whose tokenizer to use (its vocabulary sets the model's)") Path tokenizer;
+        @Option(names = "--vocab", defaultValue = "8192") int vocab;
         @Option(names = "--json") Path out;
 
         @Override
         public Integer call() throws Exception {
             List<Map<String, Object>> rows = new ArrayList<>();
-            try (dev.rlhf4j.core.tokenizer.Tokenizer tok = dev.rlhf4j.core.tokenizer.Tokenizer.load(tokenizer)) {
-                int vocab = ModelConfig.read(tokenizer).vocabSize();
+            Path tokDir = java.nio.file.Files.createTempDirectory("rlhf4j-bench-tokenizer");
+            // a word-level tokenizer over synthetic words: the sizes, not the language, are measured
+            List<String> words = new ArrayList<>();
+            for (int i = 0; words.size() < vocab - 4; i++) {
+                words.add("w" + i);
+            }
+            dev.rlhf4j.cli.demo.task.WordLevelTokenizerWriter.write(tokDir, words, 1024);
+            try (dev.rlhf4j.core.tokenizer.Tokenizer tok = dev.rlhf4j.core.tokenizer.Tokenizer.load(tokDir)) {
                 for (ModelConfig c : List.of(ModelBench.sizes(vocab, 256).get(0), ModelBench.sizes(vocab, 256).get(2))) {
                     rows.add(PpoBench.run(c, tok, batch, newTokens, 2));
                 }
+            } finally {
+                dev.rlhf4j.core.checkpoint.ModelDirectory.deleteRecursively(tokDir);
             }
             print("ppo iteration, batch " + batch + ", " + newTokens + " new tokens, 4 ppo epochs", rows, out);
             return 0;
