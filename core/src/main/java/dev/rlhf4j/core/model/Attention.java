@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
+import dev.rlhf4j.core.ops.Scalars;
 
 /**
  * Causal multi-head self-attention with optional grouped-query heads and RoPE.
@@ -101,7 +102,9 @@ final class Attention {
             v = repeatKv(v, h / g);
         }
         // q·kᵀ with q as receiver, so the result lives in the step's scope, not the cache's
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1f / (float) Math.sqrt(d)).add(bias); // (B, H, T, S)
+        // the scale as an array of the step's scope: the backward reads it (see Scalars)
+        NDArray scale = Scalars.of(q, 1f / (float) Math.sqrt(d));
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias); // (B, H, T, S)
         NDArray probs = scores.softmax(-1);
         if (training && config.dropout() > 0) {
             probs = Dropout.dropout(probs, config.dropout(), true).singletonOrThrow();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
+import dev.rlhf4j.core.ops.Scalars;
 
 /**
  * The feed-forward half of a decoder layer.
@@ -57,7 +58,9 @@ final class Mlp {
 
     /** GELU, tanh approximation ({@code gelu_new}): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
     static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3f).mul(0.044715f)).mul(SQRT_2_OVER_PI);
-        return x.mul(inner.tanh().add(1f)).mul(0.5f);
+        // scalars as arrays of the step's scope: the backward reads them (see Scalars)
+        NDArray cube = x.pow(Scalars.of(x, 3f));
+        NDArray inner = x.add(cube.mul(Scalars.of(x, 0.044715f))).mul(Scalars.of(x, SQRT_2_OVER_PI));
+        return x.mul(inner.tanh().add(1f)).mul(Scalars.of(x, 0.5f));
     }
 }

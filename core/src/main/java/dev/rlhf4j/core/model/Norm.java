@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.LayerNorm;
+import dev.rlhf4j.core.ops.Scalars;
 
 /**
  * LayerNorm (GPT-2: gain and bias) or RMSNorm (Llama: {@code x · rsqrt(mean(x²) + eps) · gain},
@@ -27,6 +28,7 @@ final class Norm {
                     weight.getArray(), bias.getArray(), eps).singletonOrThrow();
         }
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.mul(variance.add(eps).pow(-0.5f)).mul(weight.getArray());
+        NDArray rstd = variance.add(eps).pow(Scalars.of(x, -0.5f)); // the backward reads the exponent (see Scalars)
+        return x.mul(rstd).mul(weight.getArray());
     }
 }

@@ -60,6 +60,6 @@ public final class LogProbs {
         if (!(temperature > 0) || Float.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be positive, but is: " + temperature);
         }
-        return temperature == 1f ? logits : logits.div(temperature);
+        return temperature == 1f ? logits : logits.div(Scalars.of(logits, temperature)); // see Scalars
     }
 }

@@ -10,6 +10,8 @@
  * <ul>
  *   <li>{@link dev.rlhf4j.core.ops.Masked}: sums, means, variance and whitening over real tokens.
  *   <li>{@link dev.rlhf4j.core.ops.LogProbs}: log-probabilities of chosen tokens and entropy.
+ *   <li>{@link dev.rlhf4j.core.ops.Scalars}: scalar operands that survive until the backward pass
+ *       (DJL's {@code x.mul(0.5f)} does not).
  * </ul>
  */
 package dev.rlhf4j.core.ops;

@@ -3,6 +3,7 @@ package dev.rlhf4j.core.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.GradientCollector;
+import dev.rlhf4j.core.ops.Scalars;
 import dev.rlhf4j.core.util.Checks;
 import java.util.function.Supplier;
 
@@ -65,7 +66,8 @@ public final class GradAccumulator {
                 count, accumulationSteps);
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray loss = lossFn.get();
-            try (NDArray scaled = loss.mul((float) weight)) {
+            // the weight as an array of the caller's scope, not a Number: the backward reads it (see Scalars)
+            try (NDArray scaled = loss.mul(Scalars.of(loss, (float) weight))) {
                 collector.backward(scaled);
             }
             count++;
