@@ -42,17 +42,19 @@ import java.util.function.LongConsumer;
  * <p>One run, in order:
  *
  * <ol>
+ *   <li>Tokenizer, model and optimizer: the weights from the newest complete checkpoint in {@code
+ *       runDir/checkpoints} if there is one (exact resume), else from {@code sft.model}.
  *   <li>Data: tokenize both files ({@link ExampleEncoder}), fit to {@code max_length} ({@link
  *       SftDataset}), form rows ({@link Packing}: one example each, or packed).
- *   <li>Sizes: rows per step = {@code batch_size × grad_accum}; steps per epoch = ⌈rows / that⌉;
- *       total steps = {@code max_steps}, else {@code epochs ×} steps per epoch.
- *   <li>Model, optimizer, schedule, and the state: from the newest complete checkpoint in {@code
- *       runDir/checkpoints} if there is one (exact resume), else from {@code sft.model}.
+ *   <li>Sizes, schedule and state: rows per step = {@code batch_size × grad_accum}; steps per
+ *       epoch = ⌈rows / that⌉; total steps = {@code max_steps}, else {@code epochs ×} steps per
+ *       epoch; optimizer moments and the loop state restored from the checkpoint if any.
  *   <li>Loop, one step: (a) seed dropout; (b) take the next rows of this epoch's shuffled order
- *       (a new order at each epoch start); (c) forward + backward per micro-batch, each loss weighted
- *       by its share of the step's completion tokens, so the update is that of the mean loss per
- *       completion token over the whole step; (d) clip, update unless NaN/Inf, zero; (e) log,
- *       evaluate, checkpoint on schedule.
+ *       (a new order at each epoch start; a step never crosses an epoch's end); (c) forward +
+ *       backward per micro-batch, each loss weighted by its share of the step's completion tokens,
+ *       so the update is that of the mean loss per completion token over the whole step (as
+ *       transformers' Trainer with {@code num_items_in_batch}); (d) clip, update unless NaN/Inf,
+ *       zero; (e) evaluate, log, checkpoint on schedule.
  *   <li>End: evaluate, write {@code sft.output} (model + tokenizer files, Hugging Face layout).
  * </ol>
  *
@@ -97,7 +99,10 @@ public final class SftTrainer {
         this.console = console;
     }
 
-    /** Runs SFT into {@code runDir} (metrics and checkpoints) and {@code config.output()}, with a progress line on stdout. */
+    /**
+     * Runs SFT into {@code runDir} (metrics and checkpoints) and {@code config.output()}, with a
+     * progress line on stdout; see {@link #run(SftConfig, Path, PrintStream)}.
+     */
     public static SftResult run(SftConfig config, Path runDir) throws IOException {
         return run(config, runDir, System.out);
     }
@@ -123,8 +128,22 @@ public final class SftTrainer {
 
     private SftResult train(long stopAfter, LongConsumer afterStep) throws IOException {
         Files.createDirectories(runDir);
-        try (Tokenizer tokenizer = Tokenizer.load(config.model())) {
-            // 1. Data: tokenize, fit to max_length, form rows
+        CheckpointManager checkpoints =
+                new CheckpointManager(runDir.resolve("checkpoints"), training.keepCheckpoints());
+        Checkpoint resume = checkpoints.latest().orElse(null);
+        // 1. Tokenizer, model and optimizer: the weights from the newest checkpoint if there is one
+        try (Tokenizer tokenizer = Tokenizer.load(config.model());
+                NDManager manager = NDManager.newBaseManager();
+                CausalLM model = loadFloat32(resume != null ? resume.dir() : config.model(), manager);
+                AdamW optimizer = AdamW.builder().setParameters(NamedParameter.trainable(model.getParameters()))
+                        .optBetas(training.adamBeta1(), training.adamBeta2()).optEps(training.adamEps())
+                        .optWeightDecay(training.weightDecay()).build()) {
+            Checks.check(config.maxLength() <= model.config().maxPositions(),
+                    "sft.max_length is %s, but the model at %s handles at most %s positions (max_position_embeddings)",
+                    config.maxLength(), config.model(), model.config().maxPositions());
+            List<NamedParameter> params = optimizer.parameters();
+
+            // 2. Data: tokenize, fit to max_length, form rows
             SftDataset data = SftDataset.load(config.data(), tokenizer, config.maxLength(), config.truncation());
             Checks.check(!data.examples().isEmpty(), "%s: no example left to train on (%s)", config.data(),
                     data.stats());
@@ -134,141 +153,128 @@ public final class SftTrainer {
             List<List<SftExample>> evalRows = evalData == null ? null : rows(evalData.examples());
             long padId = tokenizer.padId();
 
-            // 2. Sizes
+            // 3. Sizes, schedule, and the loop state (restored from the checkpoint if any)
             int rowsPerStep = training.effectiveBatchSize();
             long stepsPerEpoch = (rows.size() + rowsPerStep - 1) / rowsPerStep;
             long totalSteps = training.totalSteps(rows.size());
+            LrSchedule schedule = new LrSchedule(LrSchedule.Kind.valueOf(training.schedule().name()), training.lr(),
+                    training.warmupSteps(), totalSteps);
+            GradAccumulator acc = new GradAccumulator(training.gradAccum());
+            NonFiniteGuard guard = new NonFiniteGuard();
             say("sft: %s: %s; %d rows%s, %d tokens; %d steps of %d rows (%d per epoch)", config.data(), data.stats(),
                     rows.size(), config.packing() ? " (packed)" : "", tokens(rows), totalSteps, rowsPerStep,
                     stepsPerEpoch);
             if (evalData != null) {
                 say("sft: %s: %s; %d rows", config.evalData(), evalData.stats(), evalRows.size());
             }
-
-            // 3. Model, optimizer, schedule, state (from the newest checkpoint if any)
-            CheckpointManager checkpoints = new CheckpointManager(runDir.resolve("checkpoints"),
-                    training.keepCheckpoints());
-            Checkpoint resume = checkpoints.latest().orElse(null);
-            try (NDManager manager = NDManager.newBaseManager();
-                    CausalLM model = loadFloat32(resume != null ? resume.dir() : config.model(), manager)) {
-                Checks.check(config.maxLength() <= model.config().maxPositions(),
-                        "sft.max_length is %s, but the model at %s handles at most %s positions"
-                                + " (max_position_embeddings)", config.maxLength(), config.model(),
-                        model.config().maxPositions());
-                List<NamedParameter> params = NamedParameter.trainable(model.getParameters());
-                try (AdamW optimizer = AdamW.builder().setParameters(params)
-                        .optBetas(training.adamBeta1(), training.adamBeta2()).optEps(training.adamEps())
-                        .optWeightDecay(training.weightDecay()).build()) {
-                    LrSchedule schedule = new LrSchedule(LrSchedule.Kind.valueOf(training.schedule().name()),
-                            training.lr(), training.warmupSteps(), totalSteps);
-                    rng = new SeededRng(config.seed());
-                    if (resume != null) {
-                        optimizer.load(resume.resolve(CheckpointManager.OPTIMIZER_FILE));
-                        restore(resume, rows.size(), totalSteps);
-                        say("sft: resuming from %s (step %d of %d)", resume.dir(), step, totalSteps);
-                    }
-                    long resumedFrom = step;
-                    GradAccumulator acc = new GradAccumulator(training.gradAccum());
-                    NonFiniteGuard guard = new NonFiniteGuard();
-                    MetricsSink.Builder sink = MetricsSink.builder().setFile(runDir.resolve("metrics.jsonl"))
-                            .optTotalSteps(totalSteps).optConsole(console);
-                    double lastTrainLoss = Double.NaN;
-                    SftLoss.Sums lastEval = null;
-                    long tokensTrained = 0;
-                    long started = System.nanoTime();
-                    try (MetricsSink metrics = (resume != null ? sink.optResumeStep(step) : sink).build()) {
-                        // 4. Loop
-                        while (step < totalSteps && step < stopAfter) {
-                            long stepTokens;
-                            float loss;
-                            double gradNorm;
-                            double lr;
-                            try (NDManager stepScope = manager.newSubManager()) { // every array of this step
-                                // 4a. dropout of this step, from the run's generator
-                                Engine.getInstance().setRandomSeed((int) rng.nextSeed());
-                                // 4b. this step's rows, split into micro-batches
-                                List<SftBatch> microBatches = new ArrayList<>();
-                                List<List<SftExample>> stepRows = nextRows(rows, rowsPerStep);
-                                for (int i = 0; i < stepRows.size(); i += training.batchSize()) {
-                                    microBatches.add(SftBatch.collate(
-                                            stepRows.subList(i, Math.min(stepRows.size(), i + training.batchSize())),
-                                            padId, config.packing()));
-                                }
-                                long stepTargets = microBatches.stream().mapToLong(SftBatch::targetTokens).sum();
-                                stepTokens = microBatches.stream().mapToLong(SftBatch::tokens).sum();
-                                // 4c. forward + backward, each micro-batch weighted by its share of completion tokens
-                                double lossSum = 0;
-                                for (SftBatch mb : microBatches) {
-                                    SftBatch.Tensors x = mb.toTensors(stepScope);
-                                    double share = (double) mb.targetTokens() / stepTargets;
-                                    lossSum += share * acc.backward(() -> SftLoss.meanLoss(model, x, true), share);
-                                }
-                                loss = (float) lossSum;
-                                // 4d. clip, update unless NaN/Inf, zero
-                                gradNorm = training.maxGradNorm() > 0
-                                        ? GradClip.clipGlobalNorm(params, training.maxGradNorm())
-                                        : GradClip.globalNorm(params);
-                                lr = schedule.lr(optimizerStep);
-                                if (guard.check(step + 1, loss, gradNorm)) {
-                                    optimizer.step(lr);
-                                    optimizerStep++;
-                                }
-                                optimizer.zeroGrad();
-                                acc.reset();
-                                step++;
-                            }
-                            tokensTrained += stepTokens;
-                            window.add(loss, stepTokens);
-                            // 4e. log, evaluate, checkpoint
-                            boolean evaluate = evalRows != null
-                                    && (step == totalSteps || (training.evalEvery() > 0 && step % training.evalEvery() == 0));
-                            if (evaluate) {
-                                lastEval = evaluate(model, evalRows, padId, manager);
-                            }
-                            if (step % training.logEvery() == 0 || step == totalSteps || evaluate) {
-                                Map<String, Object> extra = new LinkedHashMap<>();
-                                extra.put("train/epoch", epoch + (double) position / rows.size());
-                                if (evaluate) {
-                                    extra.put("eval/loss", lastEval.loss());
-                                    extra.put("eval/perplexity", lastEval.perplexity());
-                                    extra.put("eval/token_accuracy", lastEval.tokenAccuracy());
-                                }
-                                lastTrainLoss = window.meanLoss();
-                                metrics.log(new StepMetrics(step, lastTrainLoss, lr, gradNorm, window.tokens, extra));
-                                window.reset();
-                            }
-                            if (training.saveEvery() > 0 && (step % training.saveEvery() == 0 || step == totalSteps)) {
-                                checkpoints.save(state(rows.size(), totalSteps), dir -> {
-                                    ModelDirectory.saveCausalLM(dir, model, tokenizer);
-                                    optimizer.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
-                                });
-                            }
-                            afterStep.accept(step);
+            rng = new SeededRng(config.seed());
+            if (resume != null) {
+                optimizer.load(resume.resolve(CheckpointManager.OPTIMIZER_FILE));
+                restore(resume, rows.size(), totalSteps);
+                say("sft: resuming from %s (step %d of %d)", resume.dir(), step, totalSteps);
+            }
+            long resumedFrom = step;
+            double lastTrainLoss = Double.NaN;
+            SftLoss.Sums lastEval = null;
+            long tokensTrained = 0;
+            long started = System.nanoTime();
+            MetricsSink.Builder sink = MetricsSink.builder().setFile(runDir.resolve("metrics.jsonl"))
+                    .optTotalSteps(totalSteps).optConsole(console);
+            try (MetricsSink metrics = (resume != null ? sink.optResumeStep(step) : sink).build()) {
+                // 4. Loop
+                while (step < totalSteps && step < stopAfter) {
+                    long stepTokens;
+                    float loss;
+                    double gradNorm;
+                    double lr;
+                    try (NDManager stepScope = manager.newSubManager()) { // every array of this step
+                        // 4a. this step's dropout, from the run's generator
+                        Engine.getInstance().setRandomSeed((int) rng.nextSeed());
+                        // 4b. this step's rows (the next of this epoch's order), as micro-batches
+                        List<SftBatch> microBatches = microBatches(nextRows(rows, rowsPerStep), padId);
+                        long stepTargets = microBatches.stream().mapToLong(SftBatch::targetTokens).sum();
+                        stepTokens = microBatches.stream().mapToLong(SftBatch::tokens).sum();
+                        // 4c. forward + backward, each micro-batch weighted by its share of completion tokens
+                        double lossSum = 0;
+                        for (SftBatch mb : microBatches) {
+                            SftBatch.Tensors x = mb.toTensors(stepScope);
+                            double share = (double) mb.targetTokens() / stepTargets;
+                            lossSum += share * acc.backward(() -> SftLoss.meanLoss(model, x, true), share);
                         }
+                        loss = (float) lossSum;
+                        // 4d. clip, update unless NaN/Inf, zero
+                        gradNorm = training.maxGradNorm() > 0
+                                ? GradClip.clipGlobalNorm(params, training.maxGradNorm())
+                                : GradClip.globalNorm(params);
+                        lr = schedule.lr(optimizerStep);
+                        if (guard.check(step + 1, loss, gradNorm)) {
+                            optimizer.step(lr);
+                            optimizerStep++;
+                        }
+                        optimizer.zeroGrad();
+                        acc.reset();
+                        step++;
                     }
-                    double seconds = (System.nanoTime() - started) / 1e9;
-                    double tokensPerSecond = seconds > 0 ? tokensTrained / seconds : 0;
-                    if (step < totalSteps) { // stopped early (tests): as if killed, nothing more is written
-                        return new SftResult(step, resumedFrom, lastTrainLoss, Double.NaN, Double.NaN, Double.NaN,
-                                tokensPerSecond, null, data.stats());
-                    }
-
-                    // 5. End: final evaluation (unless the last step just did it), the output directory
-                    if (evalRows != null && lastEval == null) {
+                    tokensTrained += stepTokens;
+                    window.add(loss, stepTokens);
+                    // 4e. evaluate, log, checkpoint
+                    boolean evaluate = evalRows != null && (step == totalSteps
+                            || (training.evalEvery() > 0 && step % training.evalEvery() == 0));
+                    if (evaluate) {
                         lastEval = evaluate(model, evalRows, padId, manager);
                     }
-                    ModelDirectory.saveCausalLM(config.output(), model, tokenizer);
-                    SftLoss.Sums eval = lastEval == null ? new SftLoss.Sums(Double.NaN, 0, 0) : lastEval;
-                    say("sft: done, %d steps; train loss %.4f%s; %.0f tokens/s; model written to %s", step,
-                            lastTrainLoss, lastEval == null ? "" : String.format(Locale.ROOT,
-                                    ", eval loss %.4f (perplexity %.3f, token accuracy %.3f)", eval.loss(),
-                                    eval.perplexity(), eval.tokenAccuracy()),
-                            tokensPerSecond, config.output());
-                    return new SftResult(step, resumedFrom, lastTrainLoss, eval.loss(), eval.perplexity(),
-                            eval.tokenAccuracy(), tokensPerSecond, config.output(), data.stats());
+                    if (step % training.logEvery() == 0 || step == totalSteps || evaluate) {
+                        Map<String, Object> extra = new LinkedHashMap<>();
+                        extra.put("train/epoch", epoch + (double) position / rows.size());
+                        if (evaluate) {
+                            extra.put("eval/loss", lastEval.loss());
+                            extra.put("eval/perplexity", lastEval.perplexity());
+                            extra.put("eval/token_accuracy", lastEval.tokenAccuracy());
+                        }
+                        lastTrainLoss = window.meanLoss();
+                        metrics.log(new StepMetrics(step, lastTrainLoss, lr, gradNorm, window.tokens, extra));
+                        window.reset();
+                    }
+                    if (training.saveEvery() > 0 && (step % training.saveEvery() == 0 || step == totalSteps)) {
+                        checkpoints.save(state(rows.size(), totalSteps), dir -> {
+                            ModelDirectory.saveCausalLM(dir, model, tokenizer); // the model directory at the top
+                            optimizer.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
+                        });
+                    }
+                    afterStep.accept(step);
                 }
             }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            double tokensPerSecond = seconds > 0 ? tokensTrained / seconds : 0;
+            if (step < totalSteps) { // stopped early (tests): as if killed, nothing more is written
+                return new SftResult(step, resumedFrom, lastTrainLoss, Double.NaN, Double.NaN, Double.NaN,
+                        tokensPerSecond, null, data.stats());
+            }
+
+            // 5. End: the final evaluation (unless the last step just made it), the output directory
+            if (evalRows != null && lastEval == null) {
+                lastEval = evaluate(model, evalRows, padId, manager);
+            }
+            ModelDirectory.saveCausalLM(config.output(), model, tokenizer);
+            SftLoss.Sums eval = lastEval == null ? new SftLoss.Sums(Double.NaN, 0, 0) : lastEval;
+            say("sft: done, %d steps; train loss %.4f%s; %.0f tokens/s; model written to %s", step, lastTrainLoss,
+                    lastEval == null ? "" : String.format(Locale.ROOT,
+                            ", eval loss %.4f (perplexity %.3f, token accuracy %.3f)", eval.loss(), eval.perplexity(),
+                            eval.tokenAccuracy()),
+                    tokensPerSecond, config.output());
+            return new SftResult(step, resumedFrom, lastTrainLoss, eval.loss(), eval.perplexity(), eval.tokenAccuracy(),
+                    tokensPerSecond, config.output(), data.stats());
         }
+    }
+
+    /** Rows split into micro-batches of {@code batch_size}. */
+    private List<SftBatch> microBatches(List<List<SftExample>> stepRows, long padId) {
+        List<SftBatch> out = new ArrayList<>();
+        for (int i = 0; i < stepRows.size(); i += training.batchSize()) {
+            out.add(SftBatch.collate(stepRows.subList(i, Math.min(stepRows.size(), i + training.batchSize())), padId,
+                    config.packing()));
+        }
+        return out;
     }
 
     /** One example per row, or packed rows. */
