@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.rlhf4j.core.ops.LogProbs;
 import dev.rlhf4j.core.ops.Masked;
+import dev.rlhf4j.core.ops.Scalars;
 
 /**
  * The clipped PPO losses and the statistics logged with them (Schulman et al., 2017; PPO-NOTES,
@@ -99,7 +100,7 @@ public final class PpoLosses {
         NDArray valuesClipped = values.maximum(low).minimum(high); // (B, T) exactly V_new where not clipped
         NDArray vfLoss1 = values.sub(returns).square(); // (B, T)
         NDArray vfLoss2 = valuesClipped.sub(returns).square(); // (B, T)
-        NDArray vfLoss = Masked.maskedMean(vfLoss1.maximum(vfLoss2), mask).mul(0.5f); // ()
+        NDArray vfLoss = Masked.maskedMean(vfLoss1.maximum(vfLoss2), mask).mul(Scalars.of(values, 0.5f)); // ()
         float vfClipfrac = Masked.maskedMean(vfLoss2.gt(vfLoss1).toType(DataType.FLOAT32, false), mask).getFloat();
         return new ValueLoss(vfLoss, vfClipfrac);
     }

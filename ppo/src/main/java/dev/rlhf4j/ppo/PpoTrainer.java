@@ -13,6 +13,7 @@ import dev.rlhf4j.core.io.JsonLines;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.ops.LogProbs;
 import dev.rlhf4j.core.ops.Masked;
+import dev.rlhf4j.core.ops.Scalars;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.AdamW;
 import dev.rlhf4j.core.train.Checkpoint;
@@ -427,14 +428,15 @@ public final class PpoTrainer {
             PpoLosses.ValueLoss vl = PpoLosses.valueLoss(newValues, oldValues.get(idx), returns.get(idx), mb.mask(),
                     cfg.clipRangeValue().floatValue());
             NDArray entropy = PpoLosses.entropyMean(logits, mb.mask(), temperature);
-            NDArray loss = pl.pgLoss().add(vl.vfLoss().mul(cfg.vfCoef().floatValue()));
+            // coefficients as arrays of this scope: the backward reads them (see Scalars)
+            NDArray loss = pl.pgLoss().add(vl.vfLoss().mul(Scalars.of(pl.pgLoss(), cfg.vfCoef().floatValue())));
             if (cfg.entropyCoef() > 0) {
-                loss = loss.sub(entropy.mul(cfg.entropyCoef().floatValue()));
+                loss = loss.sub(entropy.mul(Scalars.of(entropy, cfg.entropyCoef().floatValue())));
             }
             if (cfg.ptxCoef() > 0) {
                 NDArray ptx = ptxLoss(rows.length, m);
                 s.ptxLoss = ptx.getFloat();
-                loss = loss.add(ptx.mul(cfg.ptxCoef().floatValue()));
+                loss = loss.add(ptx.mul(Scalars.of(ptx, cfg.ptxCoef().floatValue())));
             }
             gc.backward(loss);
             s.loss = loss.getFloat();

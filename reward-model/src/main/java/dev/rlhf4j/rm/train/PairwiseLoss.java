@@ -1,6 +1,7 @@
 package dev.rlhf4j.rm.train;
 
 import ai.djl.ndarray.NDArray;
+import dev.rlhf4j.core.ops.Scalars;
 import dev.rlhf4j.core.util.Checks;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +49,8 @@ public final class PairwiseLoss {
         if (centerCoef == 0) {
             return nll;
         }
-        return nll.add(chosen.add(rejected).square().mul((float) centerCoef));
+        // the coefficient as an array of this scope: the backward reads it (see Scalars)
+        return nll.add(chosen.add(rejected).square().mul(Scalars.of(chosen, (float) centerCoef)));
     }
 
     /** {@code −log σ(x) = max(−x, 0) + log(1 + e^{−|x|})}, elementwise. */
