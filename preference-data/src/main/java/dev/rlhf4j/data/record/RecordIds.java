@@ -95,7 +95,12 @@ public final class RecordIds {
     }
 
     static String nfc(String text) {
-        return Normalizer.isNormalized(text, Normalizer.Form.NFC)
+        // below U+0300 (where combining marks start) every character is already composed
+        boolean simple = true;
+        for (int i = 0; i < text.length() && simple; i++) {
+            simple = text.charAt(i) < '\u0300';
+        }
+        return simple || Normalizer.isNormalized(text, Normalizer.Form.NFC)
                 ? text : Normalizer.normalize(text, Normalizer.Form.NFC);
     }
 
