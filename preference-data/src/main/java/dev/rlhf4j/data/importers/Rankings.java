@@ -17,7 +17,8 @@ import java.util.function.Supplier;
  * kept as a {@link Label}; the pair's direction is the majority of the votes. Equal votes (and
  * equal ranks) make a tie record with the earlier-listed candidate first, or no pair when the
  * {@code ties} option is {@code skip}. A pair that no annotator ranked both sides of gives no
- * record. Candidate i is taken as shown before candidate j (i &lt; j), which sets
+ * record. Without a group id from the source, a ranking of more than two candidates gets
+ * {@code ranking-<hash of the prompt>}. Candidate i is taken as shown before candidate j (i &lt; j), which sets
  * {@code meta.chosen_position}.
  */
 final class Rankings {
@@ -71,8 +72,13 @@ final class Rankings {
                     continue;
                 }
                 boolean iWins = winsI >= winsJ;
-                PreferenceRecord.Builder b = template.get()
-                        .chosen(candidates.get(iWins ? i : j))
+                PreferenceRecord.Builder b = template.get();
+                if (b.groupId() == null && k > 2) {
+                    // a ranking's pairs always share a group: without a source id, its prompt
+                    long[] h = dev.rlhf4j.data.record.RecordIds.hash128(b.prompt());
+                    b.groupId(String.format("ranking-%016x%016x", h[0], h[1]));
+                }
+                b.chosen(candidates.get(iWins ? i : j))
                         .rejected(candidates.get(iWins ? j : i))
                         .tie(tie)
                         .chosenPosition(iWins ? 0 : 1);

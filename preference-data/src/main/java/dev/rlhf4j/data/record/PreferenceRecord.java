@@ -221,6 +221,10 @@ public record PreferenceRecord(
             return prompt;
         }
 
+        public String groupId() {
+            return groupId;
+        }
+
         public PreferenceRecord build() {
             List<String> uniqueAnnotators = new ArrayList<>(new LinkedHashSet<>(annotators));
             return new PreferenceRecord(RecordIds.id(prompt, chosen, rejected), prompt, chosen,

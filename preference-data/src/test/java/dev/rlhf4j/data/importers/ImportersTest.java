@@ -243,6 +243,17 @@ class ImportersTest {
     }
 
     @Test
+    void aRankingWithoutSourceIdStillSharesOneGroup() throws Exception {
+        Path in = tmp.resolve("argilla.jsonl");
+        java.nio.file.Files.writeString(in, "{\"prompt\": \"p\", \"a\": \"x\", \"b\": \"y\", \"c\": \"z\", \"ranking\": [{\"user_id\": \"u\", "
+                + "\"status\": \"submitted\", \"value\": [{\"rank\": 1, \"value\": \"a\"}, {\"rank\": 2, \"value\": \"b\"}, {\"rank\": 3, \"value\": \"c\"}]}]}\n");
+        Result r = Fixtures.run(tmp, in);
+        assertEquals(3, r.records().size());
+        assertEquals(1, r.records().stream().map(PreferenceRecord::groupId).distinct().count());
+        assertTrue(r.records().get(0).groupId().startsWith("ranking-"));
+    }
+
+    @Test
     void crowdCsv() {
         Result r = run("crowd.csv");
         assertEquals(List.of("skipped: assignment rejected by the requester (AssignmentStatus is Rejected)",
