@@ -151,6 +151,19 @@ class PreferenceImportTest {
     }
 
     @Test
+    void byteOrderMarksAndCrLfAreHandled() throws Exception {
+        Path csv = tmp.resolve("bom.csv");
+        Files.write(csv, ("\uFEFFprompt,chosen,rejected\r\np,a,b\r\n").getBytes(StandardCharsets.UTF_8));
+        Path jsonl = tmp.resolve("bom.jsonl");
+        Files.write(jsonl, ("\uFEFF" + GOOD.formatted(1) + "\r\n" + GOOD.formatted(2) + "\r\n").getBytes(StandardCharsets.UTF_8));
+        Path array = tmp.resolve("bom.json");
+        Files.write(array, ("\uFEFF [" + GOOD.formatted(3) + "]").getBytes(StandardCharsets.UTF_8));
+        ImportSummary s = PreferenceImport.run(options(csv, jsonl, array).build());
+        assertEquals(4, s.written(), s.report());
+        assertEquals(List.of("trl", "trl", "trl"), s.files().stream().map(ImportSummary.FileSummary::format).toList());
+    }
+
+    @Test
     void outputMayNotBeAnInput() throws Exception {
         Path in = jsonl("data.jsonl", GOOD.formatted(1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -82,7 +82,7 @@ final class CsvSource implements RecordSource {
             return new RawRecord(file, line, null, node.toString(),
                     "expected " + header.size() + " CSV columns, found " + row.size());
         }
-        return new RawRecord(file, line, node, node.toString(), null);
+        return new RawRecord(file, line, node, node::toString, null);
     }
 
     private InputException failure(RuntimeException e) {

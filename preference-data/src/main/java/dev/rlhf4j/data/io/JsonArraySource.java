@@ -71,7 +71,7 @@ final class JsonArraySource implements RecordSource {
             long line = parser.currentTokenLocation().getLineNr();
             JsonNode node = ELEMENT.readTree(parser);
             lastLine = parser.currentLocation().getLineNr();
-            next = new RawRecord(file, line, node, node.toString(), null);
+            next = new RawRecord(file, line, node, node::toString, null);
             return true;
         } catch (JsonProcessingException e) {
             done = true;

@@ -4,26 +4,89 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.io.CountingInputStream;
 import dev.rlhf4j.data.record.RecordJson;
-import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.NoSuchElementException;
 
-/** JSON Lines: one record per non-blank line; a line that is not JSON becomes an error record. */
+/**
+ * JSON Lines: one record per non-blank line; a line that is not JSON becomes an error record.
+ * Lines are split as bytes and parsed by Jackson straight from UTF-8 (its fastest path); a line's
+ * text is decoded only when it is needed for the rejects file.
+ */
 final class JsonlSource implements RecordSource {
 
     private final String file;
     private final boolean gzip;
     private final CountingInputStream counting;
-    private final BufferedReader reader;
+    private final InputStream in;
+    private final byte[] buf = new byte[1 << 16];
+    private int pos;
+    private int limit;
+    private boolean eof;
+    private byte[] line = new byte[1 << 12];
+    private int lineLen;
     private long lineNo;
     private RawRecord next;
     private boolean done;
 
-    JsonlSource(String file, boolean gzip, CountingInputStream counting, BufferedReader reader) {
+    JsonlSource(String file, boolean gzip, CountingInputStream counting, InputStream in) {
         this.file = file;
         this.gzip = gzip;
         this.counting = counting;
-        this.reader = reader;
+        this.in = in;
+    }
+
+    /** Reads the next line into {@code line}; false at the end of the input. */
+    private boolean readLine() throws IOException {
+        lineLen = 0;
+        boolean any = false;
+        while (true) {
+            if (pos == limit) {
+                if (eof) {
+                    return any;
+                }
+                limit = in.read(buf, 0, buf.length);
+                pos = 0;
+                if (limit <= 0) {
+                    limit = 0;
+                    eof = true;
+                    return any;
+                }
+            }
+            any = true;
+            int start = pos;
+            while (pos < limit && buf[pos] != '\n') {
+                pos++;
+            }
+            append(start, pos - start);
+            if (pos < limit) {
+                pos++; // the newline
+                if (lineLen > 0 && line[lineLen - 1] == '\r') {
+                    lineLen--;
+                }
+                return true;
+            }
+        }
+    }
+
+    private void append(int from, int n) {
+        if (lineLen + n > line.length) {
+            line = Arrays.copyOf(line, Math.max(line.length * 2, lineLen + n));
+        }
+        System.arraycopy(buf, from, line, lineLen, n);
+        lineLen += n;
+    }
+
+    private boolean blank() {
+        for (int i = 0; i < lineLen; i++) {
+            byte b = line[i];
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\f') {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -34,34 +97,31 @@ final class JsonlSource implements RecordSource {
         if (done) {
             return false;
         }
-        String line;
         try {
             do {
-                line = reader.readLine();
-                if (line == null) {
+                if (!readLine()) {
                     done = true;
                     return false;
                 }
                 lineNo++;
-            } while (line.isBlank());
+            } while (blank());
         } catch (IOException e) {
             done = true;
             throw new InputException(file + ": " + RecordSources.describe(e, gzip)
                     + " after line " + lineNo + "; the records before it were read", e);
         }
-        if (lineNo == 1 && line.charAt(0) == '\uFEFF') {
-            line = line.substring(1);
-        }
-        next = parse(line);
+        next = parse(Arrays.copyOf(line, lineLen)); // a byte order mark was skipped when the file was opened
         return true;
     }
 
-    private RawRecord parse(String line) {
+    private RawRecord parse(byte[] bytes) {
         try {
-            JsonNode node = RecordJson.MAPPER.readTree(line);
-            return new RawRecord(file, lineNo, node, line, null);
+            JsonNode node = RecordJson.MAPPER.readTree(bytes);
+            return new RawRecord(file, lineNo, node, () -> new String(bytes, StandardCharsets.UTF_8), null);
         } catch (JsonProcessingException e) {
-            return new RawRecord(file, lineNo, null, line, "malformed JSON: " + jsonProblem(e));
+            return new RawRecord(file, lineNo, null, new String(bytes, StandardCharsets.UTF_8), "malformed JSON: " + jsonProblem(e));
+        } catch (IOException e) {
+            return new RawRecord(file, lineNo, null, new String(bytes, StandardCharsets.UTF_8), "malformed JSON: " + e.getMessage());
         }
     }
 
@@ -111,7 +171,7 @@ final class JsonlSource implements RecordSource {
     @Override
     public void close() {
         try {
-            reader.close();
+            in.close();
         } catch (IOException e) {
             // nothing left to read: closing cannot lose data
         }

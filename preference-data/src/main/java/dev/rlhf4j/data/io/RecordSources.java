@@ -6,7 +6,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.PushbackReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,17 +44,16 @@ public final class RecordSources {
             if (gzip) {
                 in = new GZIPInputStream(in, BUFFER);
             }
-            Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
+            BufferedInputStream buffered = new BufferedInputStream(in, BUFFER);
+            skipByteOrderMark(buffered);
+            in = buffered;
             if (container == null) {
-                PushbackReader pushback = new PushbackReader(new BufferedReader(reader, BUFFER), 1);
-                container = sniff(pushback, file);
-                reader = pushback;
+                container = sniff(buffered);
             }
             return switch (container) {
-                case JSONL -> new JsonlSource(file, gzip, counting,
-                        reader instanceof BufferedReader br ? br : new BufferedReader(reader, BUFFER));
-                case JSON_ARRAY -> new JsonArraySource(file, gzip, counting, reader);
-                case CSV -> new CsvSource(file, gzip, counting, reader);
+                case JSONL -> new JsonlSource(file, gzip, counting, in);
+                case JSON_ARRAY -> new JsonArraySource(file, gzip, counting, reader(in));
+                case CSV -> new CsvSource(file, gzip, counting, reader(in));
                 case PARQUET -> throw new AssertionError();
             };
         } catch (NoSuchFileException e) {
@@ -71,16 +69,31 @@ public final class RecordSources {
         }
     }
 
-    private static Container sniff(PushbackReader reader, String file) throws IOException {
-        int c;
-        do {
-            c = reader.read();
-        } while (c == '\uFEFF' || (c != -1 && Character.isWhitespace(c)));
-        if (c == -1) {
-            return Container.JSONL; // empty: no records either way
+    private static Reader reader(InputStream in) {
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), BUFFER);
+    }
+
+    private static void skipByteOrderMark(BufferedInputStream in) throws IOException {
+        in.mark(3);
+        if (!(in.read() == 0xEF && in.read() == 0xBB && in.read() == 0xBF)) {
+            in.reset();
         }
-        reader.unread(c);
-        return c == '[' ? Container.JSON_ARRAY : Container.JSONL;
+    }
+
+    /** Looks at the first non-blank byte without consuming it. */
+    private static Container sniff(BufferedInputStream in) throws IOException {
+        in.mark(BUFFER);
+        try {
+            int c;
+            int i = 0;
+            do {
+                c = in.read();
+                i++;
+            } while (c != -1 && i < BUFFER - 1 && (c == ' ' || c == '\t' || c == '\r' || c == '\n'));
+            return c == '[' ? Container.JSON_ARRAY : Container.JSONL;
+        } finally {
+            in.reset();
+        }
     }
 
     /** A read error in words: gzip damage is named as such. */
