@@ -6,10 +6,11 @@ import dev.rlhf4j.data.record.RecordIds;
 import dev.rlhf4j.data.record.RecordIds.PairKey;
 import dev.rlhf4j.data.record.RecordJson;
 import dev.rlhf4j.data.io.RecordWriter;
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,7 +80,7 @@ public final class Deduplicator implements Closeable {
 
     private final ConflictRule rule;
     private final Path temp;
-    private final BufferedWriter tempOut;
+    private final OutputStream tempOut;
     private final Map<PairKey, Entry> entries = new HashMap<>();
     private long index;
 
@@ -88,7 +89,7 @@ public final class Deduplicator implements Closeable {
         try {
             Files.createDirectories(tempDir);
             this.temp = Files.createTempFile(tempDir, ".rlhf4j-dedupe-", ".tmp");
-            this.tempOut = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
+            this.tempOut = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary file in " + tempDir + ": " + e.getMessage(), e);
         }
@@ -120,15 +121,10 @@ public final class Deduplicator implements Closeable {
         }
         e.count++;
         try {
-            tempOut.write(Long.toString(map.hi()));
-            tempOut.write(' ');
-            tempOut.write(Long.toString(map.lo()));
-            tempOut.write(' ');
-            tempOut.write(key.chosenFirst() ? '1' : '0');
-            tempOut.write('\t');
-            tempOut.write(origin.replace('\t', ' ').replace('\n', ' '));
-            tempOut.write('\t');
-            tempOut.write(RecordJson.toJson(r));
+            String head = map.hi() + " " + map.lo() + " " + (key.chosenFirst() ? '1' : '0') + "\t"
+                    + origin.replace('\t', ' ').replace('\n', ' ') + "\t";
+            tempOut.write(head.getBytes(StandardCharsets.UTF_8));
+            tempOut.write(RecordJson.toJsonBytes(r));
             tempOut.write('\n');
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot write " + temp + ": " + ex.getMessage(), ex);
@@ -161,16 +157,23 @@ public final class Deduplicator implements Closeable {
         Map<PairKey, List<String>> examples = new LinkedHashMap<>();
         Map<PairKey, Set<String>> seenIds = new HashMap<>();
         long i = 0;
-        try (BufferedReader in = Files.newBufferedReader(temp, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                int tab1 = line.indexOf('\t');
-                int tab2 = line.indexOf('\t', tab1 + 1);
-                String[] k = line.substring(0, tab1).split(" ");
+        try (LineReader in = new LineReader(new BufferedInputStream(Files.newInputStream(temp), 1 << 16))) {
+            while (in.next()) {
+                byte[] b = in.line();
+                int len = in.length();
+                int tab1 = indexOf(b, len, (byte) '\t', 0);
+                int tab2 = indexOf(b, len, (byte) '\t', tab1 + 1);
+                String[] k = new String(b, 0, tab1, StandardCharsets.US_ASCII).split(" ");
                 PairKey map = new PairKey(Long.parseLong(k[0]), Long.parseLong(k[1]), true);
-                String origin = line.substring(tab1 + 1, tab2);
-                String json = line.substring(tab2 + 1);
                 Entry e = entries.get(map);
+                if (e.count == 1) {
+                    out.writeLine(b, tab2 + 1, len - tab2 - 1); // the common case: no duplicate, copy the bytes
+                    written++;
+                    i++;
+                    continue;
+                }
+                String origin = new String(b, tab1 + 1, tab2 - tab1 - 1, StandardCharsets.UTF_8);
+                String json = new String(b, tab2 + 1, len - tab2 - 1, StandardCharsets.UTF_8);
                 boolean conflict = conflicting(e);
                 if (conflict && (examples.size() < 5 || examples.containsKey(map))) {
                     List<String> ex = examples.computeIfAbsent(map, x -> new ArrayList<>());
@@ -183,9 +186,6 @@ public final class Deduplicator implements Closeable {
                             + e.votes[FIRST] + " one way, " + e.votes[SECOND] + " the other, " + e.votes[TIE]
                             + " tie); every record of it dropped (conflicts=drop)", json);
                     dropped++;
-                } else if (e.count == 1) {
-                    out.writeLine(json);
-                    written++;
                 } else {
                     // a pair with duplicates: keep the representative, count the others
                     Set<String> ids = seenIds.computeIfAbsent(map, x -> new LinkedHashSet<>());
@@ -213,6 +213,72 @@ public final class Deduplicator implements Closeable {
         List<String> exampleLines = new ArrayList<>();
         examples.values().forEach(v -> exampleLines.add(String.join(" vs ", v)));
         return new Result(written, exact, normalised, conflicts, dropped, exampleLines);
+    }
+
+    private static int indexOf(byte[] b, int len, byte value, int from) {
+        for (int j = from; j < len; j++) {
+            if (b[j] == value) {
+                return j;
+            }
+        }
+        throw new IllegalStateException("corrupt temporary dedupe file: no tab in a line");
+    }
+
+    /** Splits a byte stream into lines without decoding them. */
+    private static final class LineReader implements Closeable {
+        private final java.io.InputStream in;
+        private final byte[] buf = new byte[1 << 16];
+        private int pos;
+        private int limit;
+        private byte[] line = new byte[1 << 12];
+        private int length;
+
+        LineReader(java.io.InputStream in) {
+            this.in = in;
+        }
+
+        boolean next() throws IOException {
+            length = 0;
+            boolean any = false;
+            while (true) {
+                if (pos == limit) {
+                    limit = in.read(buf, 0, buf.length);
+                    pos = 0;
+                    if (limit <= 0) {
+                        limit = 0;
+                        return any;
+                    }
+                }
+                any = true;
+                int start = pos;
+                while (pos < limit && buf[pos] != '\n') {
+                    pos++;
+                }
+                int n = pos - start;
+                if (length + n > line.length) {
+                    line = java.util.Arrays.copyOf(line, Math.max(line.length * 2, length + n));
+                }
+                System.arraycopy(buf, start, line, length, n);
+                length += n;
+                if (pos < limit) {
+                    pos++;
+                    return true;
+                }
+            }
+        }
+
+        byte[] line() {
+            return line;
+        }
+
+        int length() {
+            return length;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     private static String idOf(String json) {

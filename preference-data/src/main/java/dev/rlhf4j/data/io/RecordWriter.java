@@ -2,13 +2,11 @@ package dev.rlhf4j.data.io;
 
 import dev.rlhf4j.data.record.PreferenceRecord;
 import dev.rlhf4j.data.record.RecordJson;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +16,7 @@ import java.util.zip.GZIPOutputStream;
 public final class RecordWriter implements Closeable {
 
     private final Path path;
-    private final Writer out;
+    private final OutputStream out;
     private long written;
 
     public RecordWriter(Path path) {
@@ -32,20 +30,27 @@ public final class RecordWriter implements Closeable {
             if (path.getFileName().toString().endsWith(".gz")) {
                 os = new GZIPOutputStream(os, 1 << 16);
             }
-            out = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8), 1 << 16);
+            out = new BufferedOutputStream(os, 1 << 16);
         } catch (IOException e) {
             throw new UncheckedIOException(path + ": cannot write (" + e.getMessage() + ")", e);
         }
     }
 
     public void write(PreferenceRecord r) {
-        writeLine(RecordJson.toJson(r));
+        byte[] bytes = RecordJson.toJsonBytes(r);
+        writeLine(bytes, 0, bytes.length);
     }
 
     /** Writes one already-serialised record line. */
     public void writeLine(String json) {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        writeLine(bytes, 0, bytes.length);
+    }
+
+    /** Writes one already-serialised record line given as UTF-8 bytes (without the newline). */
+    public void writeLine(byte[] utf8, int offset, int length) {
         try {
-            out.write(json);
+            out.write(utf8, offset, length);
             out.write('\n');
             written++;
         } catch (IOException e) {

@@ -43,6 +43,15 @@ public final class RecordJson {
         }
     }
 
+    /** The record as one line of JSON, UTF-8 encoded (Jackson's fastest output path). */
+    public static byte[] toJsonBytes(PreferenceRecord r) {
+        try {
+            return WRITER.writeValueAsBytes(r);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /**
      * Reads a canonical record. The id is re-derived from the content (a stored id that does not
      * match is replaced: ids are always content-derived).
