@@ -16,6 +16,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // the demo's models are tiny: one libtorch thread is as fast and never stalls on a busy machine
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", "1");
+        }
         Path dir = out != null ? out : Path.of("runs", quick ? "demo-quick" : "demo");
         new DemoRun(dir, quick, overrides).execute();
         System.out.println("report: " + dir.resolve("report.html").toAbsolutePath());
