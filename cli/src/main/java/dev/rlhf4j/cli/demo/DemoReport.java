@@ -69,7 +69,7 @@ final class DemoReport {
                 .add("sft", Metrics.series(run.resolve("sft/metrics.jsonl"), "loss"))
                 .write(plots.resolve("sft_loss.png"));
         new LinePlot("Reward-model accuracy", "step", "accuracy")
-                .add("train", Metrics.series(run.resolve("reward_model/metrics.jsonl"), "accuracy"))
+                .add("train", Metrics.series(run.resolve("reward_model/metrics.jsonl"), "train/accuracy"))
                 .add("held out", Metrics.series(run.resolve("reward_model/metrics.jsonl"), "eval/accuracy"))
                 .write(plots.resolve("rm_accuracy.png"));
         Path ppo = run.resolve("ppo/metrics.jsonl");
