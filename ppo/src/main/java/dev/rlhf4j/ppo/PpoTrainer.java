@@ -213,8 +213,8 @@ public final class PpoTrainer {
                         // 2. score without gradients
                         NDArray logprobs = r.logProbs(policy, temperature); // (B, N)
                         NDArray refLogprobs = r.logProbs(reference, temperature); // (B, N)
-                        NDArray values = r.responseSlice(critic.values(r.ids(), r.attentionMask())); // (B, N)
-                        NDArray rawScores = models.reward().scores(r.ids(), r.attentionMask()); // (B)
+                        NDArray values = scoped(it, r, x -> x.responseSlice(critic.values(x.ids(), x.attentionMask()))); // (B, N)
+                        NDArray rawScores = scoped(it, r, x -> models.reward().scores(x.ids(), x.attentionMask())); // (B)
                         NDArray scores = scoreProcessing.apply(rawScores, r.hasEos()); // (B)
                         long t2 = System.nanoTime();
 
@@ -418,15 +418,15 @@ public final class PpoTrainer {
         try (NDManager m = parent.newSubManager();
                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray idx = m.create(rows);
-            Rollout mb = r.rows(idx);
+            Rollout mb = r.rows(idx); // in m, so the minibatch's graph is freed with m
             NDArray logits = mb.responseSlice(models.policy()
                     .forward(mb.ids(), mb.attentionMask(), mb.positions(), null, false).logits()); // (b, N, V)
             NDArray newLogprobs = LogProbs.logProbsOf(logits, mb.responses(), temperature); // (b, N)
-            PpoLosses.PolicyLoss pl = PpoLosses.policyLoss(newLogprobs, oldLogprobs.get(idx), advantages.get(idx),
-                    mb.mask(), cfg.clipRange().floatValue());
+            PpoLosses.PolicyLoss pl = PpoLosses.policyLoss(newLogprobs, Rollout.take(oldLogprobs, idx),
+                    Rollout.take(advantages, idx), mb.mask(), cfg.clipRange().floatValue());
             NDArray newValues = mb.responseSlice(models.critic().values(mb.ids(), mb.attentionMask())); // (b, N)
-            PpoLosses.ValueLoss vl = PpoLosses.valueLoss(newValues, oldValues.get(idx), returns.get(idx), mb.mask(),
-                    cfg.clipRangeValue().floatValue());
+            PpoLosses.ValueLoss vl = PpoLosses.valueLoss(newValues, Rollout.take(oldValues, idx),
+                    Rollout.take(returns, idx), mb.mask(), cfg.clipRangeValue().floatValue());
             NDArray entropy = PpoLosses.entropyMean(logits, mb.mask(), temperature);
             // coefficients as arrays of this scope: the backward reads them (see Scalars)
             NDArray loss = pl.pgLoss().add(vl.vfLoss().mul(Scalars.of(pl.pgLoss(), cfg.vfCoef().floatValue())));
@@ -477,6 +477,15 @@ public final class PpoTrainer {
         NDArray logits = models.policy().forward(idArr, maskArr, null, null, false).logits(); // (n, T, V)
         NDArray logp = LogProbs.logProbsOf(logits.get(":, :-1"), idArr.get(":, 1:")); // (n, T-1)
         return Masked.maskedMean(logp, maskArr.get(":, 1:")).neg();
+    }
+
+    /** {@code f} on a copy of the rollout in a scope of its own; only the result moves to {@code target}. */
+    private static NDArray scoped(NDManager target, Rollout r, java.util.function.Function<Rollout, NDArray> f) {
+        try (NDManager s = target.newSubManager()) {
+            NDArray out = f.apply(r.copyTo(s));
+            out.attach(target);
+            return out;
+        }
     }
 
     private double clip(List<NamedParameter> params) {

@@ -2,6 +2,7 @@ package dev.rlhf4j.ppo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import dev.rlhf4j.core.generate.Generation;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.ops.LogProbs;
@@ -68,16 +69,46 @@ public record Rollout(NDArray ids, NDArray attentionMask, NDArray positions, NDA
         return x.get("0:, {}:{}", promptWidth - 1, s - 1);
     }
 
-    /** The rows {@code rows} of this rollout. */
+    /**
+     * The rows {@code rows} of this rollout, in the manager of {@code rows}: a minibatch's forward
+     * then builds its whole graph in the minibatch scope, not in the rollout's.
+     */
     public Rollout rows(NDArray rows) {
-        return new Rollout(ids.get(rows), attentionMask.get(rows), positions.get(rows), responses.get(rows),
-                mask.get(rows), hasEos.get(rows), promptWidth);
+        return new Rollout(take(ids, rows), take(attentionMask, rows), take(positions, rows), take(responses, rows),
+                take(mask, rows), take(hasEos, rows), promptWidth);
     }
 
-    /** Log-probs of the response tokens under {@code model}, logits divided by the sampling temperature. (B, N) */
+    /** This rollout copied into {@code m}, so that work on it is freed with {@code m}. */
+    public Rollout copyTo(NDManager m) {
+        return new Rollout(copy(ids, m), copy(attentionMask, m), copy(positions, m), copy(responses, m), copy(mask, m),
+                copy(hasEos, m), promptWidth);
+    }
+
+    /** Rows of {@code x} (along axis 0), created in the manager of {@code rows}. */
+    public static NDArray take(NDArray x, NDArray rows) {
+        return x.get(rows.getManager(), new NDIndex("{}", rows));
+    }
+
+    private static NDArray copy(NDArray x, NDManager m) {
+        NDArray c = x.duplicate();
+        c.attach(m);
+        return c;
+    }
+
+    /**
+     * Log-probs of the response tokens under {@code model}, logits divided by the sampling
+     * temperature. (B, N), in this rollout's manager; the forward's temporaries (the (B, S, V)
+     * logits among them) live in a scope of their own, closed before returning.
+     */
     public NDArray logProbs(CausalLM model, float temperature) {
-        NDArray logits = model.forward(ids, attentionMask, positions, null, false).logits(); // (B, S, V)
-        return LogProbs.logProbsOf(responseSlice(logits), responses, temperature);
+        NDManager target = ids.getManager();
+        try (NDManager s = target.newSubManager()) {
+            Rollout local = copyTo(s);
+            NDArray logits = model.forward(local.ids, local.attentionMask, local.positions, null, false).logits();
+            NDArray out = LogProbs.logProbsOf(local.responseSlice(logits), local.responses, temperature);
+            out.attach(target);
+            return out;
+        }
     }
 
     /** Real response tokens in the batch. */
