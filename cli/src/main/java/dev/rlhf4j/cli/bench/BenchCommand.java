@@ -119,15 +119,17 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            double peak;
-            try (NDManager m = NDManager.newBaseManager()) {
-                peak = MatmulPeak.measure(m, 1024, 5);
-            }
             List<Map<String, Object>> rows = new ArrayList<>();
             for (ModelConfig c : ModelBench.sizes(vocab, maxLength)) {
+                double peak; // measured next to each model: the machine's load changes during the run
+                try (NDManager m = NDManager.newBaseManager()) {
+                    peak = MatmulPeak.measure(m, 2048, 3);
+                }
                 Map<String, Object> unpacked = SftBench.run(c, false, batch, maxLength, steps, peak);
                 Map<String, Object> packed = SftBench.run(c, true, batch, maxLength, steps, peak);
                 packed.put("packing_speedup", (double) packed.get("tokens_per_s") / (double) unpacked.get("tokens_per_s"));
+                unpacked.put("matmul_peak_gflops", peak / 1e9);
+                packed.put("matmul_peak_gflops", peak / 1e9);
                 rows.add(unpacked);
                 rows.add(packed);
             }
