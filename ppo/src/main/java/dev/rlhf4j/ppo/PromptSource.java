@@ -44,6 +44,7 @@ public final class PromptSource {
         JsonLines.forEach(file, line -> {
             JsonNode messages = line.value().get("messages");
             String text;
+            boolean rendered = messages != null;
             if (messages != null) {
                 if (!messages.isArray() || messages.isEmpty()) {
                     throw new IllegalArgumentException(line.where() + ": \"messages\" must be a non-empty list of {role, content}");
@@ -59,7 +60,8 @@ public final class PromptSource {
             } else {
                 text = line.text("prompt");
             }
-            long[] tokens = tokenizer.encode(text);
+            // a rendered chat template carries its own special tokens (transformers: add_special_tokens=False)
+            long[] tokens = rendered ? tokenizer.encodePlain(text) : tokenizer.encode(text);
             if (tokens.length == 0) {
                 throw new IllegalArgumentException(line.where() + ": the prompt has no tokens");
             }

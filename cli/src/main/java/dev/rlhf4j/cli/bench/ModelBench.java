@@ -14,8 +14,9 @@ import java.util.Map;
 
 /**
  * Forward + backward throughput of the decoder, as a fraction of libtorch's matmul peak in the
- * same process. Model FLOPs per token: 6·N (N = parameters that multiply, i.e. all but the
- * position table; the tied head counts once) plus attention 12·L·T·d (Kaplan et al. / PaLM).
+ * same process. Model FLOPs per token: 6·N (N = parameters that multiply: not the position table
+ * nor an untied input embedding, which are lookups; the head counts, tied or not) plus attention
+ * 12·L·T·d (Kaplan et al. / PaLM).
  */
 final class ModelBench {
     private ModelBench() {}
@@ -30,7 +31,9 @@ final class ModelBench {
     }
 
     static double flopsPerToken(ModelConfig c, int seq) {
-        long n = c.parameterCount() - (c.family() == ModelConfig.Family.GPT2 ? (long) c.maxPositions() * c.hiddenSize() : 0);
+        long lookups = (c.family() == ModelConfig.Family.GPT2 ? (long) c.maxPositions() * c.hiddenSize() : 0)
+                + (c.tieEmbeddings() ? 0 : (long) c.vocabSize() * c.hiddenSize());
+        long n = c.parameterCount() - lookups;
         return 6.0 * n + 12.0 * c.numLayers() * seq * c.hiddenSize();
     }
 

@@ -11,6 +11,7 @@ import dev.rlhf4j.core.io.JsonLines;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.ppo.PromptSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,10 +53,11 @@ public final class GenerateCommand implements Callable<Integer> {
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(model);
                 CausalLM lm = ModelDirectory.loadCausalLM(model, m, true)) {
             Generator generator = new Generator(lm, tok.padId(), tok.eosIds());
-            List<String> batch = new ArrayList<>();
+            List<PromptSource.Prompt> batch = new ArrayList<>();
             int[] index = {0};
             if (input.prompt != null) {
-                batch.add(chat ? tok.applyChatTemplate(List.of(ChatMessage.user(input.prompt)), true) : input.prompt);
+                batch.add(chat ? rendered(tok.applyChatTemplate(List.of(ChatMessage.user(input.prompt)), true), tok)
+                        : new PromptSource.Prompt(input.prompt, tok.encode(input.prompt)));
             } else {
                 JsonLines.forEach(input.prompts, line -> {
                     batch.add(promptText(line, tok));
@@ -71,18 +73,25 @@ public final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String promptText(JsonLines.Line line, Tokenizer tok) {
+    private static PromptSource.Prompt promptText(JsonLines.Line line, Tokenizer tok) {
         JsonNode messages = line.value().get("messages");
         if (messages != null && messages.isArray()) {
             List<ChatMessage> turns = new ArrayList<>();
             messages.forEach(x -> turns.add(new ChatMessage(x.path("role").asText(), x.path("content").asText())));
-            return tok.applyChatTemplate(turns, true);
+            return rendered(tok.applyChatTemplate(turns, true), tok);
         }
-        return line.text("prompt");
+        String text = line.text("prompt");
+        return new PromptSource.Prompt(text, tok.encode(text));
     }
 
-    private void emit(Generator generator, Tokenizer tok, List<String> batch, SamplingConfig cfg, NDManager m, int[] index) {
-        List<long[]> ids = batch.stream().map(tok::encode).toList();
+    /** A rendered chat template carries its own special tokens (transformers: add_special_tokens=False). */
+    private static PromptSource.Prompt rendered(String text, Tokenizer tok) {
+        return new PromptSource.Prompt(text, tok.encodePlain(text));
+    }
+
+    private void emit(Generator generator, Tokenizer tok, List<PromptSource.Prompt> batch, SamplingConfig cfg, NDManager m,
+            int[] index) {
+        List<long[]> ids = batch.stream().map(PromptSource.Prompt::tokens).toList();
         SamplingConfig batchCfg = new SamplingConfig(cfg.maxNewTokens(), cfg.temperature(), cfg.topK(), cfg.topP(),
                 cfg.greedy(), cfg.stopIds(), cfg.seed() + index[0]);
         Generation g = generator.generate(ids, batchCfg, m);
@@ -91,7 +100,7 @@ public final class GenerateCommand implements Callable<Integer> {
             if (json) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("index", index[0] + i);
-                row.put("prompt", batch.get(i));
+                row.put("prompt", batch.get(i).text());
                 row.put("response", text);
                 row.put("tokens", g.lengths()[i]);
                 row.put("ended_with_eos", g.endedWithStop()[i]);
@@ -101,7 +110,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     throw new IllegalStateException(e);
                 }
             } else {
-                System.out.println(batch.get(i) + text);
+                System.out.println(batch.get(i).text() + text);
             }
         }
         index[0] += batch.size();

@@ -62,6 +62,14 @@ class RunConfigTest {
     }
 
     @Test
+    void badEnumNamesTheKeyOnce(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("bad.yaml");
+        Files.writeString(file, "sft: {model: m, data: d, output: o, training: {schedule: weekly}}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> new RunConfig(ConfigFile.load(file, List.of()), tmp));
+        assertEquals(file + ": sft.training.schedule must be one of constant, linear, cosine, but is: weekly", e.getMessage());
+    }
+
+    @Test
     void badValueNamesTheKeyAndTheAcceptedValues(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("bad.yaml");
         Files.writeString(file, "ppo: {prompts: p, policy: x, reward_model: y, kl_estimator: k2}\n");

@@ -1,6 +1,5 @@
 package dev.rlhf4j.core.config;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 
@@ -47,16 +46,6 @@ public record TrainingConfig(
         CONSTANT,
         LINEAR,
         COSINE;
-
-        @JsonCreator
-        public static Schedule parse(String s) {
-            for (Schedule v : values()) {
-                if (v.name().equalsIgnoreCase(s)) {
-                    return v;
-                }
-            }
-            throw new IllegalArgumentException("schedule must be one of constant, linear, cosine, but is: " + s);
-        }
 
         @JsonValue
         public String key() {
