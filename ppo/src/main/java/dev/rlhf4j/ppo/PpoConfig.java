@@ -12,8 +12,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param policy SFT model directory the policy starts from (required)
  * @param reference frozen reference policy; default: {@code policy}
  * @param rewardModel reward model directory (a sequence-classification directory; required)
- * @param critic where the critic starts: {@code reward_model} (default), {@code policy} (a fresh
- *     value head on the SFT trunk), or a directory
+ * @param critic the critic: {@code reward_model} (default: a separate model initialised from the
+ *     reward model), {@code policy} (a separate model: the SFT trunk with a fresh head), {@code
+ *     shared} (a value head on the policy's own trunk), or a reward-model directory
  * @param prompts JSONL of prompts, {@code "prompt"} text or {@code "messages"} (required)
  * @param output directory for the final policy; default {@code <run>/model}
  * @param seed fixes prompt order, sampling and head initialisation (default 0)

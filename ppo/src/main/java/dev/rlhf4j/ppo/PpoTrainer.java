@@ -115,11 +115,12 @@ public final class PpoTrainer {
                 CausalLM policy = ModelDirectory.loadCausalLM(policyDir, m, true);
                 CausalLM reference = ModelDirectory.loadCausalLM(Path.of(cfg.reference()), m, true);
                 RewardModel rm = RewardModel.load(rewardDir, m);
-                ValueModel critic = RewardModels.critic(switch (cfg.critic()) {
-                    case "reward_model" -> RewardModel.load(rewardDir, m);
-                    case "policy" -> RewardModel.fromCausalLm(policyDir, m, cfg.seed());
-                    default -> RewardModel.load(Path.of(cfg.critic()), m);
-                }, tok)) {
+                ValueModel critic = switch (cfg.critic()) {
+                    case "shared" -> new PolicyValueHead(policy, cfg.seed());
+                    case "reward_model" -> RewardModels.critic(RewardModel.load(rewardDir, m), tok);
+                    case "policy" -> RewardModels.critic(RewardModel.fromCausalLm(policyDir, m, cfg.seed()), tok);
+                    default -> RewardModels.critic(RewardModel.load(Path.of(cfg.critic()), m), tok);
+                }) {
             Models models = new Models(policy, reference, RewardModels.scorer(rm), critic, tok);
             List<PromptSource.Prompt> prompts = PromptSource.read(Path.of(cfg.prompts()), tok, cfg.maxPromptLength());
             return new PpoTrainer(cfg, models, prompts, runDir, sampleMetrics).train();

@@ -72,11 +72,17 @@ class PpoTrainerTest {
     }
 
     private static List<JsonNode> train(PpoConfig cfg, Path run, NDManager m, float[][] finalWeights) throws IOException {
+        return train(cfg, run, m, finalWeights, false);
+    }
+
+    private static List<JsonNode> train(PpoConfig cfg, Path run, NDManager m, float[][] finalWeights, boolean sharedCritic)
+            throws IOException {
         ModelConfig c = ModelConfig.gpt2(VOCAB, 32, 2, 4, 32);
         try (Tokenizer tok = Tokenizer.load(Fixtures.parityModel("gpt2"));
                 CausalLM policy = new CausalLM(c, m, WeightSource.random(1, 0.02f, 2), true);
                 CausalLM reference = new CausalLM(c, m, WeightSource.random(1, 0.02f, 2), true);
-                ValueModel critic = RewardModels.critic(RewardModel.random(c, m, 3), tok)) {
+                ValueModel critic = sharedCritic ? new PolicyValueHead(policy, 3)
+                        : RewardModels.critic(RewardModel.random(c, m, 3), tok)) {
             PpoTrainer.Models models = new PpoTrainer.Models(policy, reference, new TargetTokens(), critic, tok);
             new PpoTrainer(cfg, models, prompts(), run, List.of()).train();
             if (finalWeights != null) {
@@ -110,6 +116,19 @@ class PpoTrainerTest {
             }
             assertTrue(Files.exists(tmp.resolve("run/model/model.safetensors")));
             assertTrue(Files.readAllLines(tmp.resolve("run/samples.jsonl")).size() > 0);
+        }
+    }
+
+    /** A value head on the policy's own trunk ({@code critic: shared}) learns values and PPO still improves. */
+    @Test
+    void sharedTrunkCriticWorks(@TempDir Path tmp) throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<JsonNode> log = train(config(30, 0.05, 0), tmp.resolve("run"), m, null, true);
+            double before = mean(log, "objective/scores", 0, 5);
+            double after = mean(log, "objective/scores", 25, 30);
+            assertTrue(after > before + 0.15, "target-token fraction " + before + " -> " + after);
+            assertTrue(mean(log, "val/explained_variance", 25, 30) > mean(log, "val/explained_variance", 0, 5),
+                    "the value head learns");
         }
     }
 
