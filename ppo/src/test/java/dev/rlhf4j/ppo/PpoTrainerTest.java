@@ -132,6 +132,34 @@ class PpoTrainerTest {
         }
     }
 
+    /** The run stops with a clear message when the policy ratio explodes. */
+    @Test
+    void explodingRatioStopsTheRun(@TempDir Path tmp) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            PpoConfig cfg = config(10, 0.05, 0, "\"max_approx_kl\": 1e-9, \"approx_kl_patience\": 2,");
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> train(cfg, tmp.resolve("run"), m, null));
+            assertTrue(e.getMessage().startsWith("ppo: approx_kl ") && e.getMessage().contains(
+                    "exceeded max_approx_kl 0.000 for 2 iterations in a row (iteration 2): the policy ratio exploded"),
+                    e.getMessage());
+        }
+    }
+
+    /** Policy and reward model must share a tokenizer; the error names the key and the directory. */
+    @Test
+    void differentTokenizersAreRefused(@TempDir Path tmp) throws IOException {
+        Path policy = Fixtures.parityModel("gpt2");
+        Path other = tmp.resolve("rm");
+        Files.createDirectories(other);
+        Files.writeString(other.resolve("tokenizer.json"), "{}");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PpoTrainer.checkSameTokenizer(policy, other, "reward_model"));
+        assertEquals("ppo.reward_model: the tokenizer in " + other + " differs from the policy's (" + policy
+                + "); PPO scores the policy's tokens directly, so both must use the same tokenizer.json (train the"
+                + " reward model from the same SFT model)", e.getMessage());
+        PpoTrainer.checkSameTokenizer(policy, Fixtures.parityModel("gpt2-rm"), "reward_model"); // same file: fine
+    }
+
     /** PPO-ptx: the language-model loss on the pretraining texts is added, logged, and falls. */
     @Test
     void ptxLossIsAddedAndFalls(@TempDir Path tmp) throws IOException {

@@ -39,6 +39,14 @@ class DemoQuickTest {
             assertTrue(Files.size(run.resolve("plots/" + png + ".png")) > 1000, png);
         }
         assertTrue(Files.readString(run.resolve("report.html")).contains("gold reward"));
+
+        // a second run skips every finished stage and reproduces the same figures
+        var sftDone = Files.getLastModifiedTime(run.resolve("sft/done.json"));
+        var ppoDone = Files.getLastModifiedTime(run.resolve("ppo/done.json"));
+        new DemoRun(run, true, List.of()).execute();
+        assertEquals(sftDone, Files.getLastModifiedTime(run.resolve("sft/done.json")));
+        assertEquals(ppoDone, Files.getLastModifiedTime(run.resolve("ppo/done.json")));
+        assertEquals(s.path("policies"), JSON.readTree(run.resolve("summary.json").toFile()).path("policies"));
     }
 
     /** The full demo: PPO raises the hidden gold reward clearly above SFT and stays grammatical. */
