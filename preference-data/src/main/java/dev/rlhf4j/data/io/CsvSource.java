@@ -8,7 +8,6 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -18,10 +17,8 @@ import org.apache.commons.csv.CSVRecord;
  * column name to string value; empty cells become empty strings. A row with the wrong number of
  * cells becomes an error record; a quote that is never closed ends the file.
  */
-final class CsvSource implements RecordSource {
+final class CsvSource extends AbstractRecordSource {
 
-    private final String file;
-    private final boolean gzip;
     private final CountingInputStream counting;
     private final CSVParser parser;
     private final Iterator<CSVRecord> rows;
@@ -29,8 +26,7 @@ final class CsvSource implements RecordSource {
     private long lastLine = 1;
 
     CsvSource(String file, boolean gzip, CountingInputStream counting, Reader reader) throws IOException {
-        this.file = file;
-        this.gzip = gzip;
+        super(file, gzip, Container.CSV);
         this.counting = counting;
         try {
             this.parser = CSVFormat.RFC4180.builder()
@@ -49,22 +45,14 @@ final class CsvSource implements RecordSource {
     }
 
     @Override
-    public boolean hasNext() {
-        try {
-            return rows.hasNext();
-        } catch (UncheckedIOException | IllegalStateException e) {
-            throw failure(e);
-        }
-    }
-
-    @Override
-    public RawRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
+    RawRecord read() {
+        String file = file();
         long line = lastLine + 1;
         CSVRecord row;
         try {
+            if (!rows.hasNext()) {
+                return null;
+            }
             row = rows.next();
         } catch (UncheckedIOException | IllegalStateException e) {
             throw failure(e);
@@ -89,26 +77,14 @@ final class CsvSource implements RecordSource {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         String what = cause instanceof IOException io && !(cause.getMessage() != null
                 && cause.getMessage().contains("EOF reached before encapsulated token finished"))
-                ? RecordSources.describe(io, gzip)
+                ? RecordSources.describe(io, gzip())
                 : "malformed CSV, the rest of the file cannot be read (" + cause.getMessage() + ")";
-        return new InputException(file + ": " + what + " after line " + lastLine
+        return new InputException(file() + ": " + what + " after line " + lastLine
                 + "; the records before it were read", e);
     }
 
-    @Override
-    public String file() {
-        return file;
-    }
 
-    @Override
-    public Container container() {
-        return Container.CSV;
-    }
 
-    @Override
-    public boolean gzip() {
-        return gzip;
-    }
 
     @Override
     public long bytesRead() {
@@ -116,7 +92,7 @@ final class CsvSource implements RecordSource {
     }
 
     @Override
-    public void close() {
+    void closeInput() {
         try {
             parser.close();
         } catch (IOException e) {

@@ -8,55 +8,42 @@ import com.google.common.io.CountingInputStream;
 import dev.rlhf4j.data.record.RecordJson;
 import java.io.IOException;
 import java.io.Reader;
-import java.util.NoSuchElementException;
 
 /**
  * A JSON array of records, read element by element with Jackson's streaming parser: only one
  * element is in memory at a time. JSON that breaks off or is malformed ends the file with an
  * {@link InputException} (the parser cannot resynchronise inside an array).
  */
-final class JsonArraySource implements RecordSource {
+final class JsonArraySource extends AbstractRecordSource {
 
     /** Reads one array element; the tokens after it are the rest of the array, not trailing junk. */
     private static final com.fasterxml.jackson.databind.ObjectReader ELEMENT = RecordJson.MAPPER.reader()
             .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private final String file;
-    private final boolean gzip;
     private final CountingInputStream counting;
     private final JsonParser parser;
     private boolean started;
-    private boolean done;
-    private RawRecord next;
     private long lastLine;
 
     JsonArraySource(String file, boolean gzip, CountingInputStream counting, Reader reader) throws IOException {
-        this.file = file;
-        this.gzip = gzip;
+        super(file, gzip, Container.JSON_ARRAY);
         this.counting = counting;
         this.parser = RecordJson.MAPPER.createParser(reader);
     }
 
     @Override
-    public boolean hasNext() {
-        if (next != null) {
-            return true;
-        }
-        if (done) {
-            return false;
-        }
+    RawRecord read() {
+        String file = file();
         try {
             if (!started) {
                 started = true;
                 JsonToken first = parser.nextToken();
                 if (first != JsonToken.START_ARRAY) {
-                    done = true;
                     throw new InputException(file + ":1: expected a JSON array of records");
                 }
             }
             JsonToken t = parser.nextToken();
             if (t == JsonToken.END_ARRAY || t == null) {
-                done = true;
                 if (t == null) {
                     throw new InputException(file + ": the JSON array is not closed (file ends after line "
                             + lastLine + "); the records before it were read");
@@ -66,49 +53,25 @@ final class JsonArraySource implements RecordSource {
                     throw new InputException(file + ":" + parser.currentTokenLocation().getLineNr()
                             + ": unexpected content after the closing ']' of the JSON array");
                 }
-                return false;
+                return null;
             }
             long line = parser.currentTokenLocation().getLineNr();
             JsonNode node = ELEMENT.readTree(parser);
             lastLine = parser.currentLocation().getLineNr();
-            next = new RawRecord(file, line, node, node::toString, null);
-            return true;
+            return new RawRecord(file, line, node, node::toString, null);
         } catch (JsonProcessingException e) {
-            done = true;
             long line = e.getLocation() == null ? lastLine : e.getLocation().getLineNr();
             throw new InputException(file + ":" + line + ": malformed JSON, the rest of the file cannot be read: "
                     + JsonlSource.jsonProblem(e), e);
         } catch (IOException e) {
-            done = true;
-            throw new InputException(file + ": " + RecordSources.describe(e, gzip)
+            throw new InputException(file + ": " + RecordSources.describe(e, gzip())
                     + " after line " + lastLine + "; the records before it were read", e);
         }
     }
 
-    @Override
-    public RawRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        RawRecord r = next;
-        next = null;
-        return r;
-    }
 
-    @Override
-    public String file() {
-        return file;
-    }
 
-    @Override
-    public Container container() {
-        return Container.JSON_ARRAY;
-    }
 
-    @Override
-    public boolean gzip() {
-        return gzip;
-    }
 
     @Override
     public long bytesRead() {
@@ -116,7 +79,7 @@ final class JsonArraySource implements RecordSource {
     }
 
     @Override
-    public void close() {
+    void closeInput() {
         try {
             parser.close();
         } catch (IOException e) {

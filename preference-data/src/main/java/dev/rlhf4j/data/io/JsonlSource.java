@@ -8,17 +8,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.NoSuchElementException;
 
 /**
  * JSON Lines: one record per non-blank line; a line that is not JSON becomes an error record.
  * Lines are split as bytes and parsed by Jackson straight from UTF-8 (its fastest path); a line's
  * text is decoded only when it is needed for the rejects file.
  */
-final class JsonlSource implements RecordSource {
+final class JsonlSource extends AbstractRecordSource {
 
-    private final String file;
-    private final boolean gzip;
     private final CountingInputStream counting;
     private final InputStream in;
     private final byte[] buf = new byte[1 << 16];
@@ -28,12 +25,9 @@ final class JsonlSource implements RecordSource {
     private byte[] line = new byte[1 << 12];
     private int lineLen;
     private long lineNo;
-    private RawRecord next;
-    private boolean done;
 
     JsonlSource(String file, boolean gzip, CountingInputStream counting, InputStream in) {
-        this.file = file;
-        this.gzip = gzip;
+        super(file, gzip, Container.JSONL);
         this.counting = counting;
         this.in = in;
     }
@@ -90,38 +84,29 @@ final class JsonlSource implements RecordSource {
     }
 
     @Override
-    public boolean hasNext() {
-        if (next != null) {
-            return true;
-        }
-        if (done) {
-            return false;
-        }
+    RawRecord read() {
         try {
             do {
                 if (!readLine()) {
-                    done = true;
-                    return false;
+                    return null;
                 }
                 lineNo++;
             } while (blank());
         } catch (IOException e) {
-            done = true;
-            throw new InputException(file + ": " + RecordSources.describe(e, gzip)
+            throw new InputException(file() + ": " + RecordSources.describe(e, gzip())
                     + " after line " + lineNo + "; the records before it were read", e);
         }
-        next = parse(Arrays.copyOf(line, lineLen)); // a byte order mark was skipped when the file was opened
-        return true;
+        return parse(Arrays.copyOf(line, lineLen)); // a byte order mark was skipped when the file was opened
     }
 
     private RawRecord parse(byte[] bytes) {
         try {
             JsonNode node = RecordJson.MAPPER.readTree(bytes);
-            return new RawRecord(file, lineNo, node, () -> new String(bytes, StandardCharsets.UTF_8), null);
+            return new RawRecord(file(), lineNo, node, () -> new String(bytes, StandardCharsets.UTF_8), null);
         } catch (JsonProcessingException e) {
-            return new RawRecord(file, lineNo, null, new String(bytes, StandardCharsets.UTF_8), "malformed JSON: " + jsonProblem(e));
+            return new RawRecord(file(), lineNo, null, new String(bytes, StandardCharsets.UTF_8), "malformed JSON: " + jsonProblem(e));
         } catch (IOException e) {
-            return new RawRecord(file, lineNo, null, new String(bytes, StandardCharsets.UTF_8), "malformed JSON: " + e.getMessage());
+            return new RawRecord(file(), lineNo, null, new String(bytes, StandardCharsets.UTF_8), "malformed JSON: " + e.getMessage());
         }
     }
 
@@ -138,30 +123,9 @@ final class JsonlSource implements RecordSource {
         return m;
     }
 
-    @Override
-    public RawRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        RawRecord r = next;
-        next = null;
-        return r;
-    }
 
-    @Override
-    public String file() {
-        return file;
-    }
 
-    @Override
-    public Container container() {
-        return Container.JSONL;
-    }
 
-    @Override
-    public boolean gzip() {
-        return gzip;
-    }
 
     @Override
     public long bytesRead() {
@@ -169,7 +133,7 @@ final class JsonlSource implements RecordSource {
     }
 
     @Override
-    public void close() {
+    void closeInput() {
         try {
             in.close();
         } catch (IOException e) {

@@ -13,7 +13,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.NoSuchElementException;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -23,24 +22,19 @@ import java.util.zip.GZIPInputStream;
  * gzip-compressed Parquet file is first decompressed to a temporary file (Parquet needs random
  * access). The "line" of a row is its 1-based row number.
  */
-final class ParquetSource implements RecordSource {
+final class ParquetSource extends AbstractRecordSource {
 
     static final String DRIVER = "org.duckdb.DuckDBDriver";
 
-    private final String file;
-    private final boolean gzip;
     private final Path path;
     private final Path temp;
     private Connection connection;
     private Statement statement;
     private ResultSet rows;
     private long row;
-    private RawRecord next;
-    private boolean done;
 
     ParquetSource(Path path, String file, boolean gzip) throws IOException {
-        this.file = file;
-        this.gzip = gzip;
+        super(file, gzip, Container.PARQUET);
         this.path = path;
         try {
             Class.forName(DRIVER);
@@ -75,29 +69,21 @@ final class ParquetSource implements RecordSource {
     }
 
     @Override
-    public boolean hasNext() {
-        if (next != null) {
-            return true;
-        }
-        if (done) {
-            return false;
-        }
+    RawRecord read() {
+        String file = file();
         try {
             if (!rows.next()) {
-                done = true;
-                return false;
+                return null;
             }
             row++;
             String json = rows.getString(1);
             try {
                 JsonNode node = RecordJson.MAPPER.readTree(json);
-                next = new RawRecord(file, row, node, json, null);
+                return new RawRecord(file, row, node, json, null);
             } catch (JsonProcessingException e) {
-                next = new RawRecord(file, row, null, json, "row not representable as JSON: " + e.getOriginalMessage());
+                return new RawRecord(file, row, null, json, "row not representable as JSON: " + e.getOriginalMessage());
             }
-            return true;
         } catch (SQLException e) {
-            done = true;
             throw new InputException(file + ": Parquet read error after row " + row + " ("
                     + firstLine(e.getMessage()) + "); the rows before it were read", e);
         }
@@ -111,42 +97,21 @@ final class ParquetSource implements RecordSource {
         return nl > 0 ? m.substring(0, nl) : m;
     }
 
-    @Override
-    public RawRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        RawRecord r = next;
-        next = null;
-        return r;
-    }
 
-    @Override
-    public String file() {
-        return file;
-    }
 
-    @Override
-    public Container container() {
-        return Container.PARQUET;
-    }
 
-    @Override
-    public boolean gzip() {
-        return gzip;
-    }
 
     @Override
     public long bytesRead() {
         try {
-            return done ? Files.size(path) : 0;
+            return done() ? Files.size(path) : 0;
         } catch (IOException e) {
             return 0;
         }
     }
 
     @Override
-    public void close() {
+    void closeInput() {
         cleanup();
     }
 
