@@ -42,6 +42,12 @@ final class DemoReport {
         t.append(String.format("%nreward-model accuracy: %.3f against held-out annotations (%d pairs), %.3f against the"
                 + " gold ordering (%d pairs)%n", acc.path("held_out_annotations").asDouble(Double.NaN),
                 acc.path("held_out_pairs").asInt(), acc.path("gold_ordering").asDouble(Double.NaN), acc.path("gold_pairs").asInt()));
+        JsonNode fit = s.path("overoptimisation_fit");
+        if (fit.path("alpha").isNumber()) {
+            t.append(String.format("over-optimisation (Gao et al.): gold gain R(d) = d(%.3f - %.3f ln d), d = sqrt(KL),"
+                    + " peaking at d = %.2f%n", fit.path("alpha").asDouble(), fit.path("beta").asDouble(),
+                    fit.path("peak_sqrt_kl").asDouble()));
+        }
         JsonNode agreement = s.path("annotator_agreement");
         if (!agreement.isMissingNode() && !agreement.isNull()) {
             t.append("annotator agreement: ").append(agreement).append('\n');
@@ -80,14 +86,17 @@ final class DemoReport {
         new LinePlot("PPO: KL to the SFT policy", "iteration", "nats per response")
                 .add("KL (k1)", Metrics.series(ppo, "objective/kl"))
                 .write(plots.resolve("ppo_kl.png"));
-        List<double[]> goldVsKl = new ArrayList<>();
-        List<double[]> kl = Metrics.series(ppo, "objective/kl");
-        List<double[]> goldSeries = Metrics.series(ppo, "eval/gold");
-        for (int i = 0; i < Math.min(kl.size(), goldSeries.size()); i++) {
-            goldVsKl.add(new double[] {Math.sqrt(Math.max(0, kl.get(i)[1])), goldSeries.get(i)[1]});
+        List<double[]> goldVsKl = goldOverSqrtKl(run);
+        OveroptimisationFit fit = OveroptimisationFit.fit(goldVsKl);
+        List<double[]> curve = new ArrayList<>();
+        double maxD = goldVsKl.stream().mapToDouble(p -> p[0]).max().orElse(0);
+        for (int i = 1; i <= 60; i++) {
+            double d = maxD * i / 60;
+            curve.add(new double[] {d, fit.at(d)});
         }
-        new LinePlot("Gold reward against sqrt(KL) (Gao et al., 2022)", "sqrt(KL)", "gold reward").points()
-                .add("PPO iterations", goldVsKl)
+        new LinePlot("Gold reward gained against sqrt(KL) (Gao et al., 2022)", "sqrt(KL)", "gold reward over SFT")
+                .addPoints("PPO iterations", goldVsKl)
+                .add(String.format("fit d(%.2f - %.2f ln d)", fit.alpha(), fit.beta()), curve)
                 .write(plots.resolve("gold_vs_sqrt_kl.png"));
         String html = """
                 <!doctype html><html><head><meta charset="utf-8"><title>rlhf4j demo</title>
@@ -104,6 +113,21 @@ final class DemoReport {
                 </body></html>
                 """.formatted(escape(table(summary)));
         Files.writeString(run.resolve("report.html"), html);
+    }
+
+    /**
+     * (sqrt(KL), gold − gold of the first iteration) per PPO iteration: the points of the
+     * over-optimisation plot and fit.
+     */
+    static List<double[]> goldOverSqrtKl(Path run) throws IOException {
+        Path ppo = run.resolve("ppo/metrics.jsonl");
+        List<double[]> kl = Metrics.series(ppo, "objective/kl");
+        List<double[]> gold = Metrics.series(ppo, "eval/gold");
+        List<double[]> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(kl.size(), gold.size()); i++) {
+            out.add(new double[] {Math.sqrt(Math.max(0, kl.get(i)[1])), gold.get(i)[1] - gold.get(0)[1]});
+        }
+        return out;
     }
 
     private static String escape(String s) {

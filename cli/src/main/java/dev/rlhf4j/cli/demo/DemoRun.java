@@ -276,6 +276,13 @@ public final class DemoRun {
         summary.put("annotator_agreement", data == null ? null : JSON.valueToTree(data.get("stats")).path("agreement"));
         summary.put("import", data == null ? null : Map.of("read", data.get("read"), "written", data.get("written"),
                 "rejected", data.get("rejected"), "duplicates", data.get("duplicates")));
+        OveroptimisationFit fit = OveroptimisationFit.fit(DemoReport.goldOverSqrtKl(out));
+        Map<String, Object> over = new LinkedHashMap<>();
+        over.put("alpha", fit.alpha());
+        over.put("beta", fit.beta());
+        over.put("peak_sqrt_kl", fit.peak());
+        over.put("points", fit.points());
+        summary.put("overoptimisation_fit", over);
         summary.put("samples", samples);
         return summary;
     }

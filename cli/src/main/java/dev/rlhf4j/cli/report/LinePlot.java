@@ -23,6 +23,7 @@ public final class LinePlot {
     private final String yLabel;
     private final Map<String, List<double[]>> series = new LinkedHashMap<>();
     private boolean points;
+    private final java.util.Set<String> pointSeries = new java.util.HashSet<>();
 
     public LinePlot(String title, String xLabel, String yLabel) {
         this.title = title;
@@ -34,6 +35,12 @@ public final class LinePlot {
     public LinePlot add(String name, List<double[]> xy) {
         series.put(name, xy);
         return this;
+    }
+
+    /** Adds a series drawn as markers only, beside line series. */
+    public LinePlot addPoints(String name, List<double[]> xy) {
+        pointSeries.add(name);
+        return add(name, xy);
     }
 
     /** Draws markers and no lines (for scatter plots). */
@@ -62,8 +69,14 @@ public final class LinePlot {
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(!points, points);
-        for (int i = 0; i < series.size(); i++) {
+        int i = 0;
+        for (String name : series.keySet()) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
+            if (pointSeries.contains(name)) {
+                renderer.setSeriesLinesVisible(i, false);
+                renderer.setSeriesShapesVisible(i, true);
+            }
+            i++;
         }
         plot.setRenderer(renderer);
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 720, 420);
