@@ -198,13 +198,14 @@ public final class PreferenceImport {
             }
             PreferenceImporter importer = importer(format);
             Iterator<RawRecord> records = head.isEmpty() ? rest : concat(head.iterator(), rest);
+            String fileKey = canonical(input);
             try {
                 while (records.hasNext()) {
                     RawRecord raw = records.next();
                     fileRecords++;
                     inputRecords++;
                     long before = rejected;
-                    fileRead += convert(raw, importer, out, dedupe);
+                    fileRead += convert(raw, importer, out, dedupe, fileKey + ":" + fileRecords);
                     fileRejected += rejected - before;
                 }
             } catch (InputException e) {
@@ -217,8 +218,23 @@ public final class PreferenceImport {
         }
     }
 
-    /** Converts one raw record; returns the units it counts for. */
-    private long convert(RawRecord raw, PreferenceImporter importer, RecordWriter out, Deduplicator dedupe) {
+    /** The same file however it was named, so that importing it twice counts its votes once. */
+    private static String canonical(Path input) {
+        try {
+            return input.toRealPath().toString();
+        } catch (IOException e) {
+            return input.toAbsolutePath().normalize().toString();
+        }
+    }
+
+    /**
+     * Converts one raw record; returns the units it counts for.
+     *
+     * @param position the file and the record's number in it: with the pair's number, where its
+     *     vote was cast (see {@link Deduplicator})
+     */
+    private long convert(RawRecord raw, PreferenceImporter importer, RecordWriter out, Deduplicator dedupe,
+            String position) {
         if (!raw.ok()) {
             read++;
             rejectOrStop(raw, raw.error());
@@ -257,7 +273,7 @@ public final class PreferenceImport {
                 r = r.toBuilder().source(options.source()).build();
             }
             if (dedupe != null) {
-                dedupe.add(r, raw.where());
+                dedupe.add(r, raw.where(), position + "#" + i);
             } else {
                 out.write(r);
             }

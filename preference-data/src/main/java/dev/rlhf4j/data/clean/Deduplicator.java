@@ -1,10 +1,12 @@
 package dev.rlhf4j.data.clean;
 
 import dev.rlhf4j.data.record.Label;
+import dev.rlhf4j.data.record.Preference;
 import dev.rlhf4j.data.record.PreferenceRecord;
 import dev.rlhf4j.data.record.RecordIds;
 import dev.rlhf4j.data.record.RecordIds.PairKey;
 import dev.rlhf4j.data.record.RecordJson;
+import dev.rlhf4j.data.record.Votes;
 import dev.rlhf4j.data.io.RecordWriter;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -32,11 +34,21 @@ import java.util.Set;
  * writes one record per pair: memory grows with the number of distinct pairs (about 150 bytes
  * each plus their labels), not with the text.
  *
- * <p>Per pair: the first record is kept (in input order), duplicates are counted as exact (same
- * id as an earlier record of the pair) or normalised (differing only in case, whitespace or
- * Unicode composition, or in orientation of a tie). The kept record carries the labels and
- * annotators of all its duplicates (an exact re-import of the same record adds nothing). When
- * duplicates disagree, the {@link ConflictRule} decides.
+ * <p>Per pair, every distinct record adds its {@link Votes} (a flipped record votes for the other
+ * side). A record is distinct by its <em>source position</em> when it is anonymous (no annotator
+ * ids: TRL triples, HH-RLHF, ... where the same comparison judged 23 times is 23 lines and 23
+ * votes), and by its content and labels when annotators are named (an export re-imported a week
+ * later, holding the same annotations, adds nothing). A record met again at the same position
+ * (the same file imported twice) is an exact duplicate and votes once.
+ *
+ * <p>The pair's direction is the side with more votes (tie votes count half each way and so never
+ * decide); an even split becomes a tie record. The record kept is the first one (in input order)
+ * in that direction, or the first of the pair turned round when none points that way. It carries
+ * the labels of every distinct record, anonymous votes as labels without annotator, and, when the
+ * pair has more than one vote, {@code meta.votes} = {@code {chosen, rejected, tie}}. Duplicates
+ * are counted as exact (same id as an earlier record of the pair) or normalised (differing only
+ * in case, whitespace or Unicode composition, or in orientation). With {@link ConflictRule#DROP}
+ * a pair judged both ways is rejected whole instead.
  */
 public final class Deduplicator implements Closeable {
 
@@ -60,7 +72,8 @@ public final class Deduplicator implements Closeable {
     private static final int TIE = 2;
 
     private static final class Entry {
-        final int[] votes = new int[3];
+        final int[] votes = new int[3]; // for the first side, for the second, tie
+        final int[] bareVotes = new int[3]; // the part of votes from records without labels
         final long[] firstIndex = {-1, -1, -1};
         long count;
         long seen; // records of this pair met in pass 2
@@ -95,16 +108,34 @@ public final class Deduplicator implements Closeable {
         }
     }
 
-    /** Pass 1: remembers a record; {@code origin} is its {@code file:line}. */
+    /** Pass 1: remembers a record; {@code origin} is its {@code file:line}, also its source position. */
     public void add(PreferenceRecord r, String origin) {
+        add(r, origin, origin);
+    }
+
+    /**
+     * Pass 1: remembers a record.
+     *
+     * @param origin {@code file:line}, for messages
+     * @param position where the record was read (file, record and pair within the record): an
+     *     anonymous record met twice at one position votes once
+     */
+    public void add(PreferenceRecord r, String origin, String position) {
         PairKey key = RecordIds.pairKey(r.prompt(), r.chosen(), r.rejected());
         PairKey map = key.unoriented();
         Entry e = entries.computeIfAbsent(map, k -> new Entry());
         int category = r.tie() ? TIE : key.chosenFirst() ? FIRST : SECOND;
-        long signature = signature(r);
-        boolean repeat = !e.signatures.add(signature);
+        boolean repeat = !e.signatures.add(signature(r, position));
         if (!repeat) {
-            e.votes[category]++;
+            Votes v = Votes.of(r);
+            if (!key.chosenFirst()) {
+                v = v.flipped();
+            }
+            int[] target = r.labels().isEmpty() ? e.bareVotes : null;
+            add(e.votes, v);
+            if (target != null) {
+                add(target, v);
+            }
             if (!r.labels().isEmpty() || !r.annotators().isEmpty()) {
                 if (e.labels == null) {
                     e.labels = new ArrayList<>(r.labels().size());
@@ -132,7 +163,18 @@ public final class Deduplicator implements Closeable {
         index++;
     }
 
-    private static long signature(PreferenceRecord r) {
+    private static void add(int[] votes, Votes v) {
+        votes[FIRST] += v.chosen();
+        votes[SECOND] += v.rejected();
+        votes[TIE] += v.tie();
+    }
+
+    /** Named judgements are identified by content and labels, anonymous ones by where they were read. */
+    private static long signature(PreferenceRecord r, String position) {
+        boolean named = !r.annotators().isEmpty() || r.labels().stream().anyMatch(l -> l.annotator() != null);
+        if (!named) {
+            return position.hashCode() * 1_000_003L + r.id().hashCode();
+        }
         long h = r.id().hashCode() * 1_000_003L + r.labels().hashCode();
         return h * 31 + (r.tie() ? 1 : 0);
     }
@@ -297,35 +339,25 @@ public final class Deduplicator implements Closeable {
         return nonZero > 1;
     }
 
-    /** The index of the record to keep: the first record in the winning direction. */
-    private long representative(Entry e) {
+    /** The index of the record to keep: the first record in the winning direction, else the first of the pair. */
+    private static long representative(Entry e) {
         int winner = winner(e);
-        if (winner < 0) {
-            long first = Long.MAX_VALUE;
-            for (long f : e.firstIndex) {
-                if (f >= 0) {
-                    first = Math.min(first, f);
-                }
-            }
-            return first;
+        if (winner >= 0 && e.firstIndex[winner] >= 0) {
+            return e.firstIndex[winner];
         }
-        return e.firstIndex[winner];
+        long first = Long.MAX_VALUE;
+        for (long f : e.firstIndex) {
+            if (f >= 0) {
+                first = Math.min(first, f);
+            }
+        }
+        return first;
     }
 
-    /** The category with most votes, or -1 when the top two are equal (the pair becomes a tie). */
+    /** FIRST or SECOND, whichever side has more votes, or -1 for an even split (the pair is a tie). */
     private static int winner(Entry e) {
-        int best = 0;
-        for (int c = 1; c < 3; c++) {
-            if (e.votes[c] > e.votes[best]) {
-                best = c;
-            }
-        }
-        for (int c = 0; c < 3; c++) {
-            if (c != best && e.votes[c] == e.votes[best]) {
-                return -1;
-            }
-        }
-        return best;
+        int diff = Integer.compare(e.votes[FIRST], e.votes[SECOND]);
+        return diff > 0 ? FIRST : diff < 0 ? SECOND : -1;
     }
 
     private PreferenceRecord merge(String json, Entry e, boolean chosenFirst) {
@@ -335,26 +367,42 @@ public final class Deduplicator implements Closeable {
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-        PreferenceRecord.Builder b = r.toBuilder();
+        int winner = winner(e);
+        boolean turn = winner >= 0 && (winner == FIRST) != chosenFirst;
+        boolean first = chosenFirst != turn; // the output's chosen side is the pair's first side
+        PreferenceRecord.Builder b = (turn ? r.flipped() : r).toBuilder();
+        if (turn) {
+            b.margin(null); // a margin belongs to the direction it was given for
+        }
+        b.tie(winner < 0);
         List<Label> labels = new ArrayList<>();
         if (e.labels != null) {
             for (Label l : e.labels) {
-                labels.add(chosenFirst ? l : l.flipped());
+                labels.add(first ? l : l.flipped());
             }
+        }
+        Votes bare = new Votes(e.bareVotes[FIRST], e.bareVotes[SECOND], e.bareVotes[TIE]);
+        Votes votes = new Votes(e.votes[FIRST], e.votes[SECOND], e.votes[TIE]);
+        if (!first) {
+            bare = bare.flipped();
+            votes = votes.flipped();
+        }
+        if (votes.total() > 1) {
+            // anonymous votes become labels without annotator, so agreement counts them
+            addBare(labels, Preference.CHOSEN, bare.chosen());
+            addBare(labels, Preference.REJECTED, bare.rejected());
+            addBare(labels, Preference.TIE, bare.tie());
+            b.meta(Votes.META_KEY, votes.toMeta());
         }
         b.labels(labels);
         b.annotators(e.annotators == null ? List.of() : new ArrayList<>(e.annotators));
-        if (conflicting(e)) {
-            if (winner(e) < 0) {
-                b.tie(true);
-            }
-            Map<String, Object> votes = new LinkedHashMap<>();
-            votes.put("chosen", e.votes[chosenFirst ? FIRST : SECOND]);
-            votes.put("rejected", e.votes[chosenFirst ? SECOND : FIRST]);
-            votes.put("tie", e.votes[TIE]);
-            b.meta("votes", votes);
-        }
         return b.build();
+    }
+
+    private static void addBare(List<Label> labels, Preference preference, int n) {
+        for (int i = 0; i < n; i++) {
+            labels.add(Label.of(null, preference));
+        }
     }
 
     @Override

@@ -110,4 +110,55 @@ class DeduplicatorTest {
         assertTrue(r.out().get(0).tie(), "one vote each way: the three copies of w1's record count once");
         assertEquals(2, r.out().get(0).labels().size());
     }
+
+    @Test
+    void anonymousRepeatsAreVotesAndTheMajorityKeepsThemAll() {
+        List<PreferenceRecord> in = new ArrayList<>();
+        in.add(rec("Q", "B", "A", null)); // the first record points the losing way
+        for (int i = 0; i < 23; i++) {
+            in.add(rec("Q", "A", "B", null));
+        }
+        for (int i = 0; i < 3; i++) {
+            in.add(rec("Q", "B", "A", null));
+        }
+        Run r = dedupe(ConflictRule.MAJORITY, in.toArray(PreferenceRecord[]::new));
+        assertEquals(1, r.result().written());
+        assertEquals(26, r.result().duplicates(), "read = written + duplicates");
+        PreferenceRecord kept = r.out().get(0);
+        assertEquals("A", kept.chosen().get(0).content(), "23 votes to 4");
+        assertFalse(kept.tie());
+        assertEquals(Map.of("chosen", 23, "rejected", 4, "tie", 0), kept.meta().get("votes"));
+        assertEquals(23, kept.labels().stream().filter(l -> l.preference() == Preference.CHOSEN && l.annotator() == null).count());
+        assertEquals(4, kept.labels().stream().filter(l -> l.preference() == Preference.REJECTED).count());
+        assertEquals(new dev.rlhf4j.data.record.Votes(23, 4, 0), dev.rlhf4j.data.record.Votes.of(kept));
+    }
+
+    @Test
+    void theSameSourcePositionVotesOnce() {
+        Deduplicator d = new Deduplicator(tmp, ConflictRule.MAJORITY);
+        PreferenceRecord ab = rec("Q", "A", "B", null);
+        d.add(ab, "a.jsonl:1", "/data/a.jsonl:1#0");
+        d.add(ab, "a.jsonl:2", "/data/a.jsonl:2#0");
+        d.add(ab, "./a.jsonl:1", "/data/a.jsonl:1#0"); // the same file given twice
+        d.add(rec("Q", "B", "A", null), "a.jsonl:3", "/data/a.jsonl:3#0");
+        Path out = tmp.resolve("out.jsonl");
+        try (RecordWriter w = new RecordWriter(out)) {
+            Deduplicator.Result result = d.finish(w, (origin, reason, raw) -> { });
+            assertEquals(2, result.exactDuplicates(), "records 2 and 3 repeat the content of record 1");
+        }
+        PreferenceRecord kept = PreferenceRecords.readAll(out).get(0);
+        assertEquals(Map.of("chosen", 2, "rejected", 1, "tie", 0), kept.meta().get("votes"));
+    }
+
+    @Test
+    void tieVotesNeverDecideADirection() {
+        PreferenceRecord tie = PreferenceRecord.builder().prompt(List.of(Message.user("Q")))
+                .chosen(List.of(Message.assistant("A"))).rejected(List.of(Message.assistant("B"))).tie(true).build();
+        Run r = dedupe(ConflictRule.MAJORITY, tie, tie, tie, rec("Q", "B", "A", null));
+        PreferenceRecord kept = r.out().get(0);
+        assertFalse(kept.tie(), "three tie votes and one for B: B is preferred, P = 5/8 by Bradley-Terry with half-ties");
+        assertEquals("B", kept.chosen().get(0).content());
+        assertEquals(Map.of("chosen", 1, "rejected", 0, "tie", 3), kept.meta().get("votes"));
+        assertEquals(0.625, dev.rlhf4j.data.record.Votes.of(kept).chosenRate(), 1e-12);
+    }
 }
