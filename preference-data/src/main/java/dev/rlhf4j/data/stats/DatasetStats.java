@@ -5,6 +5,7 @@ import dev.rlhf4j.data.record.Label;
 import dev.rlhf4j.data.record.Preference;
 import dev.rlhf4j.data.record.PreferenceRecord;
 import dev.rlhf4j.data.record.RecordIds;
+import dev.rlhf4j.data.record.Votes;
 import dev.rlhf4j.data.split.GroupSplitter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +48,7 @@ public final class DatasetStats {
         final String group;
         final List<Label> labels = new ArrayList<>(1);
         final int[] votes = new int[3];
+        Votes judgements = new Votes(0, 0, 0); // every vote, oriented to the first side
 
         Item(long[] firstSide, long[] secondSide, String group) {
             this.firstSide = firstSide;
@@ -129,6 +131,8 @@ public final class DatasetStats {
                     normalised++;
                 }
                 item.votes[r.tie() ? TIE : key.chosenFirst() ? FIRST : SECOND]++;
+                Votes v = Votes.of(r);
+                item.judgements = item.judgements.plus(key.chosenFirst() ? v : v.flipped());
                 List<Label> labels = r.labels();
                 if (labels.isEmpty()) {
                     String annotator = r.annotators().size() == 1 ? r.annotators().get(0) : null;
@@ -152,7 +156,33 @@ public final class DatasetStats {
         return new StatsReport(file.toString(), records, ties, records == 0 ? 0 : (double) ties / records, counts,
                 promptChars.summary(), responseChars.summary(), perAnnotator.size(), new TreeMap<>(perAnnotator),
                 new StatsReport.Duplicates(exact, normalised, conflicting), agreement(items.values()),
-                bias(posN, posWins), bias(lenN, lenWins), aggregate(items.values()));
+                bias(posN, posWins), bias(lenN, lenWins), aggregate(items.values()), votes(items.values()));
+    }
+
+    /** How often pairs were judged, and how strongly each pair's votes agree with its majority. */
+    static StatsReport.VoteStats votes(Iterable<Item> items) {
+        long pairs = 0;
+        long total = 0;
+        long repeated = 0;
+        long max = 0;
+        long decided = 0;
+        double majorityShare = 0;
+        for (Item item : items) {
+            Votes v = item.judgements;
+            pairs++;
+            total += v.total();
+            max = Math.max(max, v.total());
+            if (v.total() > 1) {
+                repeated++;
+            }
+            int decisive = v.chosen() + v.rejected();
+            if (decisive > 1) {
+                decided++;
+                majorityShare += (double) Math.max(v.chosen(), v.rejected()) / decisive;
+            }
+        }
+        return new StatsReport.VoteStats(pairs, total, repeated, pairs == 0 ? 0 : (double) total / pairs, max, decided,
+                decided == 0 ? Double.NaN : majorityShare / decided);
     }
 
     private static StatsReport.Bias bias(long n, long wins) {

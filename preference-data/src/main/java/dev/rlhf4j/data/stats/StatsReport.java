@@ -21,7 +21,21 @@ import java.util.Map;
 public record StatsReport(String file, long records, long ties, double tieRate,
         Map<String, Map<String, Counts>> bySource, Distribution promptChars, Distribution responseChars,
         long annotators, Map<String, Long> labelsPerAnnotator, Duplicates duplicates, AgreementStats agreement,
-        Bias positionBias, Bias lengthBias, Aggregation aggregation) {
+        Bias positionBias, Bias lengthBias, Aggregation aggregation, VoteStats votes) {
+
+    /**
+     * Repeated judgements of the same pair ({@link dev.rlhf4j.data.record.Votes}: {@code meta.votes},
+     * labels, or one per record).
+     *
+     * @param pairs distinct pairs (items)
+     * @param votes votes on them
+     * @param repeatedPairs pairs judged more than once
+     * @param maxVotes the most votes one pair received
+     * @param decidedPairs pairs with two or more votes for a side (tie votes aside)
+     * @param majorityShare mean over those of the majority side's share of their side votes
+     */
+    public record VoteStats(long pairs, long votes, long repeatedPairs, double meanVotes, long maxVotes,
+            long decidedPairs, double majorityShare) {}
 
     /** Records and ties of one source and split. */
     public record Counts(long records, long ties, double tieRate) {}
@@ -119,6 +133,12 @@ public record StatsReport(String file, long records, long ties, double tieRate,
         }
         line(sb, "duplicates: %d exact, %d normalised; conflicting pairs: %d", duplicates.exact(),
                 duplicates.normalised(), duplicates.conflictingPairs());
+        line(sb, "votes: %d on %d pairs (%.2f per pair, at most %d); %d pairs judged more than once",
+                votes.votes(), votes.pairs(), votes.meanVotes(), votes.maxVotes(), votes.repeatedPairs());
+        if (votes.decidedPairs() > 0) {
+            line(sb, "  the majority side holds %s of the side votes, on average over %d pairs with two or more",
+                    pct(votes.majorityShare()), votes.decidedPairs());
+        }
         AgreementStats a = agreement;
         if (a.items() == 0) {
             line(sb, "agreement: no item has two or more labels");

@@ -106,4 +106,36 @@ class DatasetStatsTest {
         assertTrue(RecordJson.MAPPER.readTree(s.toJson()).path("agreement").path("fleiss_kappa").isNull(), "NaN is written as null");
         assertTrue(s.render().contains("agreement: no item has two or more labels"));
     }
+
+    /**
+     * 23 anonymous TRL triples "A > B" and 4 "B > A" for one prompt, and one single judgement of
+     * another pair: imported with dedupe they become one record with 27 votes, and the statistics
+     * see the same 27 votes (majority share 23/27; raw agreement (C(23,2) + C(4,2)) / C(27,2) =
+     * 259/351) as on the file without dedupe.
+     */
+    @Test
+    void repeatedJudgementsAreCountedAsVotesWithOrWithoutDedupe() throws Exception {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 27; i++) {
+            boolean ab = i % 7 != 3; // 4 of 27 lines (i = 3, 10, 17, 24) say B > A
+            lines.append(String.format("{\"prompt\": \"Q\", \"chosen\": \" %s\", \"rejected\": \" %s\"}%n",
+                    ab ? "A" : "B", ab ? "B" : "A"));
+        }
+        lines.append("{\"prompt\": \"R\", \"chosen\": \" x\", \"rejected\": \" y\"}\n");
+        Path in = tmp.resolve("trl.jsonl");
+        java.nio.file.Files.writeString(in, lines);
+        for (boolean dedupe : new boolean[] {true, false}) {
+            Path out = tmp.resolve("out-" + dedupe + ".jsonl");
+            PreferenceImport.run(ImportOptions.builder().addInput(in).addInput(in).setOutput(out).optDedupe(dedupe).build());
+            StatsReport.VoteStats v = DatasetStats.compute(out).votes();
+            String what = dedupe ? "deduplicated (the file given twice counts once)" : "as imported (the file given twice)";
+            assertEquals(2, v.pairs(), what);
+            assertEquals(dedupe ? 28 : 56, v.votes(), what);
+            assertEquals(dedupe ? 1 : 2, v.repeatedPairs(), what);
+            assertEquals(dedupe ? 23.0 / 27 : (46.0 / 54 + 1) / 2, v.majorityShare(), 1e-12, what);
+            if (dedupe) {
+                assertEquals(259.0 / 351, DatasetStats.compute(out).agreement().rawAgreement(), 1e-12);
+            }
+        }
+    }
 }
