@@ -125,6 +125,7 @@ final class CrowdCsvImporter implements PreferenceImporter {
                     .rejected(candidates.get(other))
                     .tie(tie)
                     .groupId(Fields.optText(row, groupColumn))
+                    .plainText()
                     .source(NAME)
                     .label(Label.of(worker, tie ? Preference.TIE : Preference.CHOSEN))
                     .chosenPosition(best < other ? 0 : 1)

@@ -174,6 +174,7 @@ final class LabelStudioImporter implements PreferenceImporter {
         return Rankings.pairs(() -> PreferenceRecord.builder()
                         .prompt(prompt)
                         .groupId(taskId == null ? null : "ls-task-" + taskId)
+                        .plainText()
                         .source(NAME)
                         .meta("task_id", taskId)
                         .meta("cancelled_annotations", cancelledCount > 0 ? cancelledCount : null),

@@ -75,6 +75,7 @@ final class ShpImporter implements PreferenceImporter {
                 .rejected(List.of(Message.assistant(aWins ? b : a)))
                 .margin(ratio == null ? null : Math.log(ratio))
                 .groupId(postId)
+                .plainText()
                 .source(NAME)
                 .meta("domain", Fields.optText(record, "domain"))
                 .meta("upvote_ratio", Fields.optNumber(record, "upvote_ratio"))

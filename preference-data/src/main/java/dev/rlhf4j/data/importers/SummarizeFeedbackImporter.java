@@ -83,6 +83,7 @@ final class SummarizeFeedbackImporter implements PreferenceImporter {
                 .chosen(List.of(Message.assistant(texts[c])))
                 .rejected(List.of(Message.assistant(texts[r])))
                 .groupId(Fields.optText(info, "id"))
+                .plainText()
                 .source(NAME)
                 .split(Fields.optText(record, "split"))
                 .label(new Label(worker, Preference.CHOSEN, strength))

@@ -23,7 +23,8 @@ import java.util.List;
  * a tie, a chosen score below the rejected one is rejected, and their difference is the margin
  * when no {@code margin} is given. Kept in meta: {@code prompt_id}, the scores, and the dataset's
  * own {@code source} as {@code origin}. Identical chosen and rejected (UltraFeedback-binarized has
- * some) are rejected.
+ * some) are rejected. Text records (strings throughout) are marked {@code meta.text}: a reward
+ * model reads them as {@code prompt + response}, TRL's convention.
  */
 final class TrlImporter implements PreferenceImporter {
 
@@ -91,6 +92,7 @@ final class TrlImporter implements PreferenceImporter {
         Double scoreChosen = Fields.optNumber(record, "score_chosen");
         Double scoreRejected = Fields.optNumber(record, "score_rejected");
         Double margin = Fields.optNumber(record, "margin");
+        boolean text = c.isTextual() && (p == null || p.isTextual());
         boolean tie = false;
         if (scoreChosen != null && scoreRejected != null) {
             if (scoreChosen < scoreRejected) {
@@ -104,7 +106,11 @@ final class TrlImporter implements PreferenceImporter {
                 margin = scoreChosen - scoreRejected;
             }
         }
-        return List.of(PreferenceRecord.builder()
+        PreferenceRecord.Builder b = PreferenceRecord.builder();
+        if (text) {
+            b.plainText();
+        }
+        return List.of(b
                 .prompt(prompt)
                 .chosen(chosen)
                 .rejected(rejected)

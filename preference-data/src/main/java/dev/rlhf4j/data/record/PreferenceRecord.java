@@ -52,6 +52,14 @@ public record PreferenceRecord(
     /** Meta key: 0 when the chosen response was shown first to the annotator, 1 when second. */
     public static final String META_CHOSEN_POSITION = "chosen_position";
 
+    /**
+     * Meta key: {@code true} when the source held plain strings (a prompt string and response
+     * strings, as TRL's text triples) rather than a conversation. A reward model reads such a pair
+     * as the text {@code prompt + response}, not through a chat template (see reward-model's
+     * {@code RewardInputs}).
+     */
+    public static final String META_TEXT = "text";
+
     public PreferenceRecord {
         Objects.requireNonNull(id, "id");
         prompt = List.copyOf(prompt);
@@ -93,6 +101,11 @@ public record PreferenceRecord(
             b.meta.put(META_CHOSEN_POSITION, 1 - n.intValue());
         }
         return b.build();
+    }
+
+    /** Whether the source held plain strings ({@value #META_TEXT}). */
+    public boolean plainText() {
+        return Boolean.TRUE.equals(meta.get(META_TEXT));
     }
 
     /** The final content of a side, all its messages joined by newlines. */
@@ -203,6 +216,11 @@ public record PreferenceRecord(
                 meta.put(key, value);
             }
             return this;
+        }
+
+        /** Marks the record as read from plain strings ({@value #META_TEXT}). */
+        public Builder plainText() {
+            return meta(META_TEXT, true);
         }
 
         public Builder chosenPosition(int position) {
