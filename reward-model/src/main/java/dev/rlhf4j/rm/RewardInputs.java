@@ -7,31 +7,38 @@ import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.ChatTemplate;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.util.Checks;
+import dev.rlhf4j.rm.data.PreferencePair;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * How a (prompt, response) pair becomes the token ids a reward model scores, in training,
- * evaluation and scoring alike.
+ * The one definition of what a reward model reads: how a (prompt, response) pair becomes token
+ * ids, the same in training, {@code rm eval}, {@code rm score}, PPO's scoring and the pipeline's
+ * evaluation, so that a model never scores text laid out differently from what it was trained on.
  *
  * <ol>
- *   <li><b>Conversation</b> (canonical records; RewardBench rows, whose prompt is the user turn):
- *       the prompt messages followed by the response messages (the assistant turn) rendered with
- *       the tokenizer's chat template, {@code add_generation_prompt} false. A model's own template
- *       writes its special tokens itself, so the text is encoded without special tokens, as
- *       transformers' {@code apply_chat_template} does; the built-in {@link ChatTemplate#PLAIN}
- *       template of models without one ({@code "user: ...\nassistant: ...\n"}) is encoded with
- *       them, so a model whose tokenizer adds BOS gets it.
- *   <li><b>Plain text</b> (a prompt given as a string with {@link #text}): {@code prompt +
- *       response} exactly as given (no separator: TRL's convention, where the response carries
- *       its own leading space), encoded with special tokens.
- *   <li><b>EOS</b>: appended unless the ids already end with the tokenizer's EOS (PPO-NOTES: the
- *       score is read on it). A tokenizer without EOS appends nothing.
+ *   <li><b>Plain text</b> (a string prompt and a string response: TRL text triples, records marked
+ *       {@code meta.text}, PPO prompts given as {@code "prompt"}): {@code prompt + response}
+ *       exactly as given, with no separator (TRL's convention, where the response carries its own
+ *       leading space), encoded with special tokens ({@link #text}). Example: {@code "The sky is"}
+ *       and {@code " blue."} read as {@code "The sky is blue."} + EOS.
+ *   <li><b>Conversation</b> (records of chat exports, RewardBench rows, PPO prompts given as
+ *       {@code "messages"}): the prompt turns followed by the response turn(s), rendered with the
+ *       tokenizer's chat template with {@code add_generation_prompt} false ({@link
+ *       #conversation}). A model's own template writes its special tokens itself, so the text is
+ *       encoded without them, as transformers' {@code apply_chat_template} does. Example with a
+ *       ChatML template: {@code <|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n}
+ *       + EOS. A model without a template gets the built-in {@link ChatTemplate#PLAIN} rendering
+ *       ({@code "user: ...\nassistant: ...\n"}, encoded with special tokens); it is never used for
+ *       text data.
+ *   <li><b>EOS</b>: appended unless the ids already end with the tokenizer's EOS (PPO-NOTES). A
+ *       tokenizer without EOS appends nothing. Where the score is read is the model's business
+ *       ({@link RewardModel}: transformers' rule, the last token that is not padding).
  *   <li><b>Length</b>: sequences longer than {@code maxLength} lose tokens from the front (the
- *       oldest prompt tokens go first, a leading BOS stays), so the response and its EOS, where
- *       the score is read, are always kept. {@link #truncated} counts them.
+ *       oldest prompt tokens go first, a leading BOS stays), so the response and its EOS are
+ *       always kept. {@link #truncated} counts them.
  * </ol>
  */
 public final class RewardInputs {
@@ -49,6 +56,14 @@ public final class RewardInputs {
         this.tokenizer = Checks.notNull("tokenizer", tokenizer);
         this.maxLength = (int) Checks.between("max_length", maxLength, 2, Integer.MAX_VALUE);
         this.builtInTemplate = ChatTemplate.PLAIN.equals(tokenizer.chatTemplate().source());
+    }
+
+    /** The ids of one side of a pair: text or conversation, as the pair's source was. */
+    public long[] side(PreferencePair pair, boolean chosen) {
+        List<ChatMessage> response = chosen ? pair.chosen() : pair.rejected();
+        return pair.text()
+                ? text(pair.promptText(), chosen ? pair.chosenText() : pair.rejectedText())
+                : conversation(pair.prompt(), response);
     }
 
     /** The ids of a conversation: prompt turns, then the response turn(s); see the class comment. */

@@ -24,8 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A reward model: a decoder trunk ({@link CausalLM} without its LM head) and a scalar head {@code
@@ -35,19 +33,19 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   h      = trunk.hidden(ids, mask, positionsFromMask(mask))        (B, T, C)
- *   last_b = max { t : mask[b, t] = 1 }                              (B)
+ *   last_b = max { t : mask[b, t] = 1 and ids[b, t] != pad_token_id } (B)
  *   r_b    = h[b, last_b, :] · score.weightᵀ                         (B)
  * </pre>
  *
- * <p><b>Pooling.</b> The score is read at the last position whose attention mask is 1, and
- * positions count real tokens only ({@link CausalLM#positionsFromMask}), so left or right padding
- * never changes a score (PPO-NOTES: reading the score at a pad position is the most common
- * reward-model bug). transformers' {@code *ForSequenceClassification} instead pools the last
- * token whose id differs from {@code pad_token_id} (tools/README.md, "Reward-model pooling"), and
- * uses {@code arange(T)} positions. The two agree on right-padded batches, and on left-padded ones
- * for RoPE models, whenever the pad id differs from the EOS id. When {@code pad == eos} (a common
- * GPT-2 setup) transformers skips the appended EOS and reads the token before it: {@link #save}
- * warns about such a tokenizer.
+ * <p><b>Pooling.</b> The score is read where transformers' {@code *ForSequenceClassification}
+ * reads it: at the last token whose id is not {@code pad_token_id} (tools/README.md, "Reward-model
+ * pooling"), so a directory scores the same here and there. When the pad id differs from EOS that
+ * is the appended EOS; when {@code pad == eos} (GPT-2, SmolLM2 and most base models, and TRL's
+ * default when a tokenizer has no pad token) it is the token before the trailing EOS, exactly as a
+ * model trained with TRL reads it. Without a pad id the last position of the attention mask is
+ * read. Positions count real tokens only ({@link CausalLM#positionsFromMask}), so left or right
+ * padding never changes a score; transformers' plain forward uses {@code arange(T)}, which agrees
+ * on right-padded batches (and for RoPE models on left-padded ones too).
  *
  * <p><b>Directory.</b> {@link #save} writes a Hugging Face sequence-classification directory
  * ({@code GPT2ForSequenceClassification}, {@code LlamaForSequenceClassification}, {@code
@@ -68,17 +66,19 @@ public final class RewardModel implements AutoCloseable {
     /** The {@code config.json} key holding the stored {@link Normalization}. */
     public static final String NORMALIZATION_KEY = "rlhf4j_reward_normalization";
 
-    private static final Logger LOG = LoggerFactory.getLogger(RewardModel.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final NDManager manager;
     private final CausalLM trunk;
     private final Parameter head;
+    private final int padTokenId;
     private Normalization normalization;
 
-    private RewardModel(NDManager manager, CausalLM trunk, NDArray headWeight, Normalization normalization) {
+    private RewardModel(NDManager manager, CausalLM trunk, NDArray headWeight, int padTokenId,
+            Normalization normalization) {
         this.manager = manager;
         this.trunk = trunk;
+        this.padTokenId = padTokenId;
         headWeight.setRequiresGradient(true);
         this.head = Parameter.builder().setName(HEAD).setType(Parameter.Type.WEIGHT).optArray(headWeight).build();
         this.normalization = normalization;
@@ -111,7 +111,9 @@ public final class RewardModel implements AutoCloseable {
                 throw new IllegalArgumentException(dir + ": tensor score.bias is not supported (transformers'"
                         + " *ForSequenceClassification heads have no bias)");
             }
-            return new RewardModel(own, trunk, weight, readNormalization(dir, config));
+            JsonNode pad = config.get("pad_token_id");
+            int padId = pad != null && pad.canConvertToInt() ? pad.asInt() : -1;
+            return new RewardModel(own, trunk, weight, padId, readNormalization(dir, config));
         } catch (RuntimeException e) {
             own.close();
             throw e;
@@ -120,13 +122,19 @@ public final class RewardModel implements AutoCloseable {
 
     /**
      * A reward model initialised from a causal-LM directory (an SFT output): its trunk, and a new
-     * head drawn from N(0, 1/sqrt(C + 1)) (PPO-NOTES) with {@code java.util.Random(seed)}.
+     * head drawn from N(0, 1/sqrt(C + 1)) (PPO-NOTES) with {@code java.util.Random(seed)}. Its
+     * {@code pad_token_id} is the directory tokenizer's pad id ({@link Tokenizer#padId}: the pad
+     * token, else EOS, as TRL pads), which {@link #save} writes.
      */
     public static RewardModel fromCausalLm(Path dir, NDManager manager, long seed) {
+        int padId;
+        try (Tokenizer tokenizer = Tokenizer.load(dir)) {
+            padId = tokenizer.padId();
+        }
         NDManager own = manager.newSubManager();
         try {
             CausalLM trunk = ModelDirectory.loadCausalLM(dir, own, false);
-            return new RewardModel(own, trunk, initialHead(trunk.config(), own, seed), Normalization.IDENTITY);
+            return new RewardModel(own, trunk, initialHead(trunk.config(), own, seed), padId, Normalization.IDENTITY);
         } catch (RuntimeException e) {
             own.close();
             throw e;
@@ -140,7 +148,9 @@ public final class RewardModel implements AutoCloseable {
     public static RewardModel random(ModelConfig config, NDManager manager, long seed) {
         NDManager own = manager.newSubManager();
         CausalLM trunk = new CausalLM(config, own, WeightSource.random(seed, 0.02f, config.numLayers()), false);
-        return new RewardModel(own, trunk, initialHead(config, own, seed), Normalization.IDENTITY);
+        int padId = config.padTokenId() >= 0 ? config.padTokenId()
+                : config.eosTokenIds().isEmpty() ? -1 : config.eosTokenIds().get(0);
+        return new RewardModel(own, trunk, initialHead(config, own, seed), padId, Normalization.IDENTITY);
     }
 
     private static NDArray initialHead(ModelConfig config, NDManager manager, long seed) {
@@ -154,13 +164,13 @@ public final class RewardModel implements AutoCloseable {
         return manager.create(w, new Shape(1, c));
     }
 
-    /** Raw scores at the last real token, dropout off; see the class comment. (B) float32. */
+    /** Raw scores at the pooled token, dropout off; see the class comment. (B) float32. */
     public NDArray scores(NDArray ids, NDArray attentionMask) {
         return scores(ids, attentionMask, false);
     }
 
     /**
-     * Raw scores at the last real token.
+     * Raw scores at the pooled token: the last one that is real and not {@code pad_token_id}.
      *
      * @param ids (B, T) token ids
      * @param attentionMask (B, T) 1 for real tokens, 0 for padding (any side)
@@ -171,7 +181,7 @@ public final class RewardModel implements AutoCloseable {
         NDArray hidden = hidden(ids, attentionMask, training);                          // (B, T, C)
         long b = hidden.getShape().get(0);
         long c = hidden.getShape().get(2);
-        NDArray last = lastRealIndex(attentionMask);                                    // (B)
+        NDArray last = pooledIndex(ids, attentionMask, padTokenId);                     // (B)
         NDArray pooled = hidden.gather(last.reshape(b, 1, 1).broadcast(b, 1, c), 1)
                 .reshape(b, c);                                                         // (B, C)
         return Linear.linear(pooled, head.getArray()).singletonOrThrow().reshape(b);    // (B)
@@ -179,7 +189,7 @@ public final class RewardModel implements AutoCloseable {
 
     /**
      * The head applied at every position (a critic's values): (B, T) float32, defined where the
-     * mask is 1 (entry [b, last_b] equals {@code scores()[b]}).
+     * mask is 1 (entry [b, pooledIndex_b] equals {@code scores()[b]}).
      */
     public NDArray perTokenScores(NDArray ids, NDArray attentionMask) {
         return perTokenScores(ids, attentionMask, false);
@@ -198,14 +208,23 @@ public final class RewardModel implements AutoCloseable {
     }
 
     /**
-     * The index of the last position whose mask is 1, per row: {@code argmax(arange(T) · mask)}
-     * (transformers' expression, on the attention mask instead of {@code ids != pad}). (B) int64.
+     * Where each row is scored: the last position whose mask is 1 and whose id is not {@code padId}
+     * (transformers: {@code argmax(arange(T) · (ids != pad_token_id))}); {@code padId < 0} reads
+     * the mask alone. A row with no such position reads 0, as transformers does. (B) int64.
      */
-    public static NDArray lastRealIndex(NDArray attentionMask) {
+    public static NDArray pooledIndex(NDArray ids, NDArray attentionMask, int padId) {
         NDArray mask = attentionMask.toType(DataType.INT64, false);                     // (B, T)
+        if (padId >= 0) {
+            mask = mask.mul(ids.neq(padId).toType(DataType.INT64, false));              // (B, T)
+        }
         long t = mask.getShape().get(1);
         NDArray positions = mask.getManager().arange(0, t, 1, DataType.INT64);          // (T)
         return mask.mul(positions).argMax(1);                                           // (B)
+    }
+
+    /** The pad id scores are pooled by ({@code pad_token_id} of config.json), or -1 for none. */
+    public int padTokenId() {
+        return padTokenId;
     }
 
     /** The decoder trunk. */
@@ -264,23 +283,16 @@ public final class RewardModel implements AutoCloseable {
      * Saves a Hugging Face sequence-classification directory (atomically, see {@link
      * ModelDirectory#save}): the trunk's tensors plus {@code score.weight}, and config.json with
      * the architecture name, {@code num_labels} 1, {@code id2label} {@code {"0": "LABEL_0"}},
-     * {@code label2id}, {@code pad_token_id} (the tokenizer's pad id) and {@value
-     * #NORMALIZATION_KEY}.
+     * {@code label2id}, {@code pad_token_id} (the one scores are pooled by, so transformers reads
+     * the same token) and {@value #NORMALIZATION_KEY}.
      *
-     * @param tokenizer its files are copied, and it decides {@code pad_token_id}; may be null (then
-     *     the config's pad id, else its EOS id, is written)
+     * @param tokenizer its files are copied; may be null
      */
     public void save(Path dir, Tokenizer tokenizer) {
         ModelConfig config = trunk.config();
-        int pad = tokenizer != null ? tokenizer.padId()
+        int pad = padTokenId >= 0 ? padTokenId : tokenizer != null ? tokenizer.padId()
                 : config.padTokenId() >= 0 ? config.padTokenId()
                 : config.eosTokenIds().isEmpty() ? 0 : config.eosTokenIds().get(0);
-        int eos = tokenizer != null ? tokenizer.eosId() : config.eosTokenIds().isEmpty() ? -1 : config.eosTokenIds().get(0);
-        if (pad == eos) {
-            LOG.warn("{}: pad_token_id equals eos_token_id ({}): transformers pools the last token that is not"
-                    + " padding, so it will skip the appended EOS and score the token before it; rlhf4j scores"
-                    + " the EOS. Give the tokenizer a distinct pad token to make them agree", dir, pad);
-        }
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("num_labels", 1);
         extra.put("id2label", Map.of("0", "LABEL_0"));

@@ -43,12 +43,12 @@ public final class RewardScorer {
     /** The scores of a list of pairs: chosen and rejected, raw, in the pairs' order. */
     public record PairScores(float[] chosen, float[] rejected, long sequences, long tokens) {}
 
-    /** Scores both responses of every pair (tokenised as {@link RewardInputs#conversation}). */
+    /** Scores both responses of every pair (tokenised by {@link RewardInputs#side}). */
     public PairScores scorePairs(List<PreferencePair> pairs) {
         List<long[]> seqs = new ArrayList<>(2 * pairs.size());
         for (PreferencePair p : pairs) {
-            seqs.add(inputs.conversation(p.prompt(), p.chosen()));
-            seqs.add(inputs.conversation(p.prompt(), p.rejected()));
+            seqs.add(inputs.side(p, true));
+            seqs.add(inputs.side(p, false));
         }
         Counted all = score(seqs);
         float[] chosen = new float[pairs.size()];
@@ -94,7 +94,7 @@ public final class RewardScorer {
                 batch.add(unique.get(order[k]));
             }
             try (NDManager scope = manager.newSubManager()) {
-                RewardInputs.Batch b = RewardInputs.Batch.of(batch, inputs.tokenizer().padId(), scope);
+                RewardInputs.Batch b = RewardInputs.Batch.of(batch, padId(), scope);
                 NDArray scores = model.scores(b.ids(), b.mask()); // (N)
                 float[] values = scores.toFloatArray();
                 for (int k = start; k < end; k++) {
@@ -108,6 +108,11 @@ public final class RewardScorer {
             out[i] = uniqueScores[slot[i]];
         }
         return new Counted(out, unique.size(), tokens);
+    }
+
+    /** Pads with the id the model pools by, so padding is never where a score is read. */
+    private long padId() {
+        return model.padTokenId() >= 0 ? model.padTokenId() : inputs.tokenizer().padId();
     }
 
     /** The distinct sequences of {@code sequences}, in order of first appearance. */

@@ -32,7 +32,7 @@ class RewardModelParityTest {
                 NDArray mask = m.create(Fixtures.longMatrix(batch.get("attention_mask")));
                 float[] scores = rm.scores(ids, mask).toFloatArray();
                 float[][] perToken = rows(rm.perTokenScores(ids, mask));
-                long[] pooled = RewardModel.lastRealIndex(mask).toLongArray();
+                long[] pooled = RewardModel.pooledIndex(ids, mask, rm.padTokenId()).toLongArray();
                 long[][] maskRows = Fixtures.longMatrix(batch.get("attention_mask"));
                 for (JsonNode forward : batch.get("forwards")) {
                     String where = name + " " + batch.get("name").asText() + " positions " + forward.get("positions").asText();

@@ -95,10 +95,11 @@ final class RmBench {
             NDArray ci = s.create(chosen);
             NDArray ri = s.create(rejected);
             NDArray margin = s.zeros(new Shape(pairs));
+            NDArray target = s.ones(new Shape(pairs));
             NDArray weight = s.ones(new Shape(pairs)).div(pairs);
             acc.backward(() -> {
                 NDArray scores = rm.scores(b[0], b[1], false);
-                return PairwiseLoss.loss(scores.gather(ci, 0), scores.gather(ri, 0), margin, weight, 0);
+                return PairwiseLoss.loss(scores.gather(ci, 0), scores.gather(ri, 0), margin, target, weight, 0);
             });
             GradClip.clipGlobalNorm(params, 1.0);
             adam.step(1e-5);

@@ -126,8 +126,8 @@ public final class RmScoreCommand implements Callable<Integer> {
         ObjectNode node = (ObjectNode) n;
         if (n.has("chosen") && n.has("rejected")) {
             PreferencePair p = PairFiles.parse(n, line.where());
-            seqs.add(inputs.conversation(p.prompt(), p.chosen()));
-            seqs.add(inputs.conversation(p.prompt(), p.rejected()));
+            seqs.add(inputs.side(p, true));
+            seqs.add(inputs.side(p, false));
             return new Item(node, true, first);
         }
         if (n.has("response")) {

@@ -3,6 +3,7 @@ package dev.rlhf4j.rm.data;
 import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.data.record.Message;
 import dev.rlhf4j.data.record.PreferenceRecord;
+import dev.rlhf4j.data.record.Votes;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,13 +26,17 @@ import java.util.Objects;
  * @param subset RewardBench's {@code subset} (canonical records: {@code meta.subset}), or null
  * @param meta the record's meta (confidence, human scores, ...)
  * @param where {@code file:line}, for messages
+ * @param text the source held plain strings: the reward model reads {@code prompt + response} as
+ *     text rather than a conversation through the chat template ({@link dev.rlhf4j.rm.RewardInputs})
+ * @param votes how often the pair was judged each way (one vote for a single judgement)
  */
 public record PreferencePair(String id, List<ChatMessage> prompt, List<ChatMessage> chosen,
         List<ChatMessage> rejected, boolean tie, Double margin, String groupId, String source, String subset,
-        Map<String, Object> meta, String where) {
+        Map<String, Object> meta, String where, boolean text, Votes votes) {
 
     public PreferencePair {
         Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(votes, "votes");
         prompt = List.copyOf(prompt);
         chosen = List.copyOf(chosen);
         rejected = List.copyOf(rejected);
@@ -42,7 +47,13 @@ public record PreferencePair(String id, List<ChatMessage> prompt, List<ChatMessa
     public static PreferencePair of(PreferenceRecord r, String where) {
         Object subset = r.meta().get("subset");
         return new PreferencePair(r.id(), messages(r.prompt()), messages(r.chosen()), messages(r.rejected()),
-                r.tie(), r.margin(), r.groupId(), r.source(), subset instanceof String s ? s : null, r.meta(), where);
+                r.tie(), r.margin(), r.groupId(), r.source(), subset instanceof String s ? s : null, r.meta(), where,
+                r.plainText(), Votes.of(r));
+    }
+
+    /** The prompt's text (its turns joined by newlines; empty when there is none). */
+    public String promptText() {
+        return text(prompt);
     }
 
     private static List<ChatMessage> messages(List<Message> messages) {

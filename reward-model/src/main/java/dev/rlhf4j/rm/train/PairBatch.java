@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * One micro-batch of groups as arrays: the distinct sequences to score, and per pair the index of
- * its chosen and rejected sequence, its margin and its weight {@code 1 / (G · |g|)}.
+ * its chosen and rejected sequence, its margin, the share of its votes for the chosen side and its
+ * weight ({@link PairwiseLoss#weights}).
  *
  * <p>Dimensions: N distinct sequences, T their longest length, P pairs.
  */
@@ -23,6 +24,7 @@ final class PairBatch {
     final long[] chosenIndex;
     final long[] rejectedIndex;
     final float[] margin;
+    final float[] target;
     final float[] weight;
 
     PairBatch(List<List<PreferencePair>> groups, RewardInputs inputs, boolean useMargin) {
@@ -30,18 +32,23 @@ final class PairBatch {
         chosenIndex = new long[pairs];
         rejectedIndex = new long[pairs];
         margin = new float[pairs];
-        weight = new float[pairs];
+        target = new float[pairs];
         Map<Key, Integer> index = new HashMap<>();
+        List<String> groupKeys = new ArrayList<>(pairs);
+        int[] votes = new int[pairs];
         int i = 0;
-        for (List<PreferencePair> g : groups) {
-            for (PreferencePair p : g) {
-                chosenIndex[i] = slot(index, inputs.conversation(p.prompt(), p.chosen()));
-                rejectedIndex[i] = slot(index, inputs.conversation(p.prompt(), p.rejected()));
+        for (int g = 0; g < groups.size(); g++) {
+            for (PreferencePair p : groups.get(g)) {
+                chosenIndex[i] = slot(index, inputs.side(p, true));
+                rejectedIndex[i] = slot(index, inputs.side(p, false));
                 margin[i] = useMargin && p.margin() != null ? p.margin().floatValue() : 0f;
-                weight[i] = (float) (1.0 / ((double) groups.size() * g.size()));
+                target[i] = (float) p.votes().chosenRate();
+                votes[i] = Math.max(1, p.votes().total());
+                groupKeys.add(Integer.toString(g));
                 i++;
             }
         }
+        weight = PairwiseLoss.weights(groupKeys, votes);
     }
 
     private int slot(Map<Key, Integer> index, long[] ids) {
@@ -55,16 +62,16 @@ final class PairBatch {
         return chosenIndex.length;
     }
 
-    /** The arrays, created in {@code m}: ids/mask (N, T), chosen/rejected index (P), margin (P), weight (P). */
+    /** The arrays, created in {@code m}: ids/mask (N, T), chosen/rejected index (P), margin, target and weight (P). */
     Tensors arrays(NDManager m, long padId) {
         RewardInputs.Batch b = RewardInputs.Batch.of(sequences, padId, m);
         Shape p = new Shape(pairs());
         return new Tensors(b.ids(), b.mask(), m.create(chosenIndex, p), m.create(rejectedIndex, p),
-                m.create(margin, p), m.create(weight, p), b.realTokens());
+                m.create(margin, p), m.create(target, p), m.create(weight, p), b.realTokens());
     }
 
     record Tensors(NDArray ids, NDArray mask, NDArray chosenIndex, NDArray rejectedIndex, NDArray margin,
-            NDArray weight, long realTokens) {}
+            NDArray target, NDArray weight, long realTokens) {}
 
     private record Key(long[] ids) {
         @Override

@@ -286,7 +286,7 @@ public final class RewardTrainer implements AutoCloseable {
                     NDArray rejected = scores.gather(t.rejectedIndex(), 0);          // (P)
                     scored[0] = chosen;
                     scored[1] = rejected;
-                    return PairwiseLoss.loss(chosen, rejected, t.margin(), t.weight(), config.centerCoef());
+                    return PairwiseLoss.loss(chosen, rejected, t.margin(), t.target(), t.weight(), config.centerCoef());
                 });
                 float[] c = scored[0].toFloatArray();
                 float[] r = scored[1].toFloatArray();
@@ -365,10 +365,12 @@ public final class RewardTrainer implements AutoCloseable {
     static Map<String, Object> evalMetrics(List<PreferencePair> pairs, float[] chosen, float[] rejected,
             boolean useMargin, double centerCoef) {
         List<String> keys = new ArrayList<>(pairs.size());
-        for (PreferencePair p : pairs) {
-            keys.add(p.groupId());
+        int[] votes = new int[pairs.size()];
+        for (int i = 0; i < pairs.size(); i++) {
+            keys.add(pairs.get(i).groupId());
+            votes[i] = Math.max(1, pairs.get(i).votes().total());
         }
-        float[] w = PairwiseLoss.groupWeights(keys);
+        float[] w = PairwiseLoss.weights(keys, votes);
         double loss = 0;
         double correct = 0;
         double margin = 0;
@@ -376,7 +378,7 @@ public final class RewardTrainer implements AutoCloseable {
         double r = 0;
         for (int i = 0; i < pairs.size(); i++) {
             double m = useMargin && pairs.get(i).margin() != null ? pairs.get(i).margin() : 0;
-            loss += w[i] * PairwiseLoss.value(chosen[i], rejected[i], m, centerCoef);
+            loss += w[i] * PairwiseLoss.value(chosen[i], rejected[i], m, pairs.get(i).votes().chosenRate(), centerCoef);
             correct += chosen[i] > rejected[i] ? 1 : 0;
             margin += chosen[i] - rejected[i];
             c += chosen[i];
@@ -395,8 +397,8 @@ public final class RewardTrainer implements AutoCloseable {
     private Normalization normalization(List<PreferencePair> reference) {
         List<long[]> seqs = new ArrayList<>();
         for (PreferencePair p : reference) {
-            seqs.add(inputs.conversation(p.prompt(), p.chosen()));
-            seqs.add(inputs.conversation(p.prompt(), p.rejected()));
+            seqs.add(inputs.side(p, true));
+            seqs.add(inputs.side(p, false));
         }
         return Normalization.of(scorer().scoreSequences(RewardScorer.unique(seqs)));
     }

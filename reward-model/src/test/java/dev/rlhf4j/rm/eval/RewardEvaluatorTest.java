@@ -40,7 +40,8 @@ class RewardEvaluatorTest {
     private static PreferencePair pair(String source, String subset, Double margin, Map<String, Object> meta,
             String chosen, String rejected, boolean tie) {
         return new PreferencePair("id-" + chosen, List.of(ChatMessage.user("q")), List.of(ChatMessage.assistant(chosen)),
-                List.of(ChatMessage.assistant(rejected)), tie, margin, null, source, subset, meta, "test");
+                List.of(ChatMessage.assistant(rejected)), tie, margin, null, source, subset, meta, "test",
+                false, new dev.rlhf4j.data.record.Votes(1, 0, 0));
     }
 
     private static final List<PreferencePair> PAIRS = List.of(

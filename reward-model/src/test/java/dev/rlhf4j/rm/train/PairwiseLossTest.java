@@ -29,26 +29,28 @@ class PairwiseLossTest {
     private static final float[] CHOSEN = {1.0f, 0.5f, -0.2f};
     private static final float[] REJECTED = {0.0f, 0.7f, -0.2f};
     private static final float[] MARGIN = {0f, 0.1f, 0.5f};
+    private static final float[] ONES = {1f, 1f, 1f};
+    private static final int[] ONE_VOTE_EACH = {1, 1, 1};
 
     @Test
     void groupWeightsAverageWithinRankingsThenOverGroups() {
-        assertArrayEquals(new float[] {0.25f, 0.25f, 0.5f}, PairwiseLoss.groupWeights(Arrays.asList("g", "g", null)));
+        assertArrayEquals(new float[] {0.25f, 0.25f, 0.5f}, PairwiseLoss.weights(Arrays.asList("g", "g", null), ONE_VOTE_EACH));
         assertArrayEquals(new float[] {0.25f, 0.25f, 0.25f, 0.25f},
-                PairwiseLoss.groupWeights(Arrays.asList(null, null, null, null)), "no groups: the plain mean");
+                PairwiseLoss.weights(Arrays.asList(null, null, null, null), new int[] {1, 1, 1, 1}), "no groups: the plain mean");
     }
 
     @Test
     void lossEqualsTheHandComputedValue() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray w = m.create(PairwiseLoss.groupWeights(Arrays.asList("g", "g", null)));
-            NDArray loss = PairwiseLoss.loss(m.create(CHOSEN), m.create(REJECTED), m.create(MARGIN), w, 0);
+            NDArray w = m.create(PairwiseLoss.weights(Arrays.asList("g", "g", null), ONE_VOTE_EACH));
+            NDArray loss = PairwiseLoss.loss(m.create(CHOSEN), m.create(REJECTED), m.create(MARGIN), m.create(ONES), w, 0);
             assertEquals(0.7789427250867409, loss.getFloat(), 1e-6);
-            NDArray centred = PairwiseLoss.loss(m.create(CHOSEN), m.create(REJECTED), m.create(MARGIN), w, 0.1);
+            NDArray centred = PairwiseLoss.loss(m.create(CHOSEN), m.create(REJECTED), m.create(MARGIN), m.create(ONES), w, 0.1);
             assertEquals(0.8479427250867408, centred.getFloat(), 1e-6);
             double scalar = 0;
             float[] ws = w.toFloatArray();
             for (int i = 0; i < 3; i++) {
-                scalar += ws[i] * PairwiseLoss.value(CHOSEN[i], REJECTED[i], MARGIN[i], 0.1);
+                scalar += ws[i] * PairwiseLoss.value(CHOSEN[i], REJECTED[i], MARGIN[i], 1.0, 0.1);
             }
             assertEquals(0.8479427250867408, scalar, 1e-6, "the double-precision form used in evaluation");
         }
@@ -60,9 +62,9 @@ class PairwiseLossTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray chosen = m.create(CHOSEN);
             chosen.setRequiresGradient(true);
-            NDArray w = m.create(PairwiseLoss.groupWeights(Arrays.asList("g", "g", null)));
+            NDArray w = m.create(PairwiseLoss.weights(Arrays.asList("g", "g", null), ONE_VOTE_EACH));
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(PairwiseLoss.loss(chosen, m.create(REJECTED), m.create(MARGIN), w, 0));
+                gc.backward(PairwiseLoss.loss(chosen, m.create(REJECTED), m.create(MARGIN), m.create(ONES), w, 0));
             }
             assertEquals(-0.25 * 0.2689414213699951, chosen.getGradient().toFloatArray()[0], 1e-7);
         }
@@ -74,5 +76,38 @@ class PairwiseLossTest {
             float[] l = PairwiseLoss.negLogSigmoid(m.create(new float[] {-200f, 200f, 0f})).toFloatArray();
             assertArrayEquals(new float[] {200f, 0f, (float) Math.log(2)}, l, 1e-6f);
         }
+    }
+
+    /**
+     * Votes: the same three pairs judged 1, 27 (23 for chosen, 4 against: p̂ = 23/27) and 8 times
+     * (4 for, 2 ties, 2 against: p̂ = (4 + 2/2) / 8 = 0.625). Reference: PyTorch 2.15, float64,
+     * {@code F.binary_cross_entropy_with_logits(x, p̂, reduction="none")} = [0.31326168751822286,
+     * 0.8099108000240828, 0.7865769841801067]; weights (v/|g|) normalised = [1/44, 27/44, 16/44];
+     * loss 0.7901382962511401; d loss / d r_c = [-0.006112305031136253, -0.2615897262253362,
+     * -0.08998521134612894].
+     */
+    @Test
+    void votesGiveTheBradleyTerryLikelihoodOfEveryJudgement() {
+        float[] target = {1f, 23f / 27, 0.625f};
+        int[] votes = {1, 27, 8};
+        float[] w = PairwiseLoss.weights(Arrays.asList("g", "g", null), votes);
+        assertArrayEquals(new float[] {1f / 44, 27f / 44, 16f / 44}, w, 1e-7f);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray chosen = m.create(CHOSEN);
+            chosen.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = PairwiseLoss.loss(chosen, m.create(REJECTED), m.create(MARGIN), m.create(target),
+                        m.create(w), 0);
+                assertEquals(0.7901382962511401, loss.getFloat(), 1e-6);
+                gc.backward(loss);
+            }
+            assertArrayEquals(new float[] {-0.006112305031136253f, -0.2615897262253362f, -0.08998521134612894f},
+                    chosen.getGradient().toFloatArray(), 1e-6f);
+        }
+        double scalar = 0;
+        for (int i = 0; i < 3; i++) {
+            scalar += w[i] * PairwiseLoss.value(CHOSEN[i], REJECTED[i], MARGIN[i], target[i], 0);
+        }
+        assertEquals(0.7901382962511401, scalar, 1e-6, "the double-precision form used in evaluation");
     }
 }

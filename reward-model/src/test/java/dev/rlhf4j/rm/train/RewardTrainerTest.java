@@ -72,8 +72,8 @@ class RewardTrainerTest {
             List<long[]> seqs = new ArrayList<>();
             for (PreferencePair p : PairFiles.read(config.data())) {
                 if (!p.tie()) {
-                    seqs.add(inputs.conversation(p.prompt(), p.chosen()));
-                    seqs.add(inputs.conversation(p.prompt(), p.rejected()));
+                    seqs.add(inputs.side(p, true));
+                    seqs.add(inputs.side(p, false));
                 }
             }
             float[] raw = new RewardScorer(rm, inputs, 16, m).scoreSequences(RewardScorer.unique(seqs));
