@@ -71,7 +71,7 @@ class RmCommandTest {
     void scoreAddsTheScoresToEveryRecord() throws Exception {
         Path in = tmp.resolve("in.jsonl");
         Files.write(in, List.of(
-                "{\"prompt\": \"Who is the baker?\", \"chosen\": \"A woman.\", \"rejected\": \"Socks.\"}",
+                "{\"prompt\": \"Who is the baker?\", \"chosen\": \" A woman.\", \"rejected\": \" Socks.\"}",
                 "{\"prompt\": \"Who is the baker?\", \"response\": \" A woman.\", \"keep\": 1}",
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"Who is the baker?\"}, {\"role\": \"assistant\", \"content\": \"A woman.\"}]}",
                 "{\"text\": \"Who is the baker?\\nA woman.\"}"));
@@ -87,8 +87,9 @@ class RmCommandTest {
         JsonNode single = JSON.readTree(lines.get(1));
         assertEquals(1, single.get("keep").asInt());
         assertTrue(single.get("reward").isNumber());
-        // the pair's chosen side and the messages line render the same conversation
-        assertEquals(pair.get("reward_chosen").asDouble(), JSON.readTree(lines.get(2)).get("reward").asDouble());
+        // a TRL string pair is text: its chosen side is the prompt/response line's text
+        assertEquals(pair.get("reward_chosen").asDouble(), single.get("reward").asDouble());
+        assertTrue(JSON.readTree(lines.get(2)).get("reward").isNumber());
         // the fixture's first text is "How does the mill work?\nThe river turns the wheel." + EOS; this one is its own
         assertTrue(JSON.readTree(lines.get(3)).get("reward").isNumber());
     }
@@ -125,5 +126,54 @@ class RmCommandTest {
         Run bad = run("rm", "train", "-c", config.toString(), "--set", "reward_model.center_coef=-1");
         assertEquals(2, bad.exit());
         assertEquals("rlhf4j rm train: " + config + ": reward_model.center_coef must be >= 0, but is: -1", bad.err().strip());
+    }
+
+    /**
+     * A GPT-2 reward model made by transformers whose pad id equals its EOS id (the usual GPT-2 and
+     * SmolLM2 setup): {@code rm score} must give transformers' scores (tools/make_pad_eos_fixture.py),
+     * for prompt/response texts and for TRL pairs, and so must the canonical records {@code data
+     * import} makes of those pairs.
+     */
+    @Test
+    void scoresEqualTransformersWhenPadIsEos() throws Exception {
+        Path model = Fixtures.parityModel("gpt2-rm-pad-eos");
+        JsonNode expected = JSON.readTree(model.resolve("expected.json").toFile());
+        List<String> lines = new ArrayList<>();
+        for (JsonNode t : expected.get("texts")) {
+            lines.add(JSON.writeValueAsString(java.util.Map.of("prompt", t.get("prompt").asText(),
+                    "response", t.get("response").asText())));
+        }
+        Path pairs = tmp.resolve("trl.jsonl");
+        List<String> pairLines = new ArrayList<>();
+        for (JsonNode p : expected.get("pairs")) {
+            pairLines.add(JSON.writeValueAsString(java.util.Map.of("prompt", p.get("prompt").asText(),
+                    "chosen", p.get("chosen").asText(), "rejected", p.get("rejected").asText())));
+        }
+        Files.write(pairs, pairLines);
+        lines.addAll(pairLines);
+        Path in = tmp.resolve("in.jsonl");
+        Files.write(in, lines);
+        Path out = tmp.resolve("scored.jsonl");
+        Run r = run("rm", "score", "--model", model.toString(), "--data", in.toString(), "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> scored = Files.readAllLines(out);
+        int n = expected.get("texts").size();
+        for (int i = 0; i < n; i++) {
+            assertEquals(expected.get("texts").get(i).get("score").asDouble(), JSON.readTree(scored.get(i)).get("reward").asDouble(),
+                    1e-4, "text " + i);
+        }
+        Path canonical = tmp.resolve("canonical.jsonl");
+        assertEquals(0, run("data", "import", pairs.toString(), "-o", canonical.toString()).exit());
+        Path canonicalScored = tmp.resolve("canonical-scored.jsonl");
+        assertEquals(0, run("rm", "score", "--model", model.toString(), "--data", canonical.toString(),
+                "--out", canonicalScored.toString()).exit());
+        List<String> fromCanonical = Files.readAllLines(canonicalScored);
+        for (int i = 0; i < expected.get("pairs").size(); i++) {
+            JsonNode want = expected.get("pairs").get(i);
+            for (JsonNode got : List.of(JSON.readTree(scored.get(n + i)), JSON.readTree(fromCanonical.get(i)))) {
+                assertEquals(want.get("reward_chosen").asDouble(), got.get("reward_chosen").asDouble(), 1e-4, "pair " + i);
+                assertEquals(want.get("reward_rejected").asDouble(), got.get("reward_rejected").asDouble(), 1e-4, "pair " + i);
+            }
+        }
     }
 }
