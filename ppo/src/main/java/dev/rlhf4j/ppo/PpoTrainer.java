@@ -102,16 +102,22 @@ public final class PpoTrainer {
     }
 
     /**
-     * Loads the four models a config names and trains. The tokenizer is the policy's; the reward
-     * model must share it (rlhf4j does not re-tokenise between policy and reward model).
+     * Loads the four models a config names and trains. The tokenizer is the policy's; the reference
+     * and a critic that reads the policy's tokens must share it. The reward model reads text
+     * ({@link RewardModels#scorer}), so it may have a tokenizer of its own.
      */
     public static Result run(PpoConfig cfg, Path runDir, List<SampleMetric> sampleMetrics) throws IOException {
         Path policyDir = Path.of(cfg.policy());
         Path rewardDir = Path.of(cfg.rewardModel() == null ? missing("reward_model") : cfg.rewardModel());
         checkSameTokenizer(policyDir, Path.of(cfg.reference()), "reference");
-        checkSameTokenizer(policyDir, rewardDir, "reward_model");
+        switch (cfg.critic()) {
+            case "shared", "policy" -> { }
+            case "reward_model" -> checkSameTokenizer(policyDir, rewardDir, "reward_model");
+            default -> checkSameTokenizer(policyDir, Path.of(cfg.critic()), "critic");
+        }
         try (NDManager m = NDManager.newBaseManager();
                 Tokenizer tok = Tokenizer.load(policyDir);
+                Tokenizer rmTok = Tokenizer.load(rewardDir);
                 CausalLM policy = ModelDirectory.loadCausalLM(policyDir, m, true);
                 CausalLM reference = ModelDirectory.loadCausalLM(Path.of(cfg.reference()), m, true);
                 RewardModel rm = RewardModel.load(rewardDir, m);
@@ -121,7 +127,7 @@ public final class PpoTrainer {
                     case "policy" -> RewardModels.critic(RewardModel.fromCausalLm(policyDir, m, cfg.seed()), tok);
                     default -> RewardModels.critic(RewardModel.load(Path.of(cfg.critic()), m), tok);
                 }) {
-            Models models = new Models(policy, reference, RewardModels.scorer(rm), critic, tok);
+            Models models = new Models(policy, reference, RewardModels.scorer(rm, rmTok), critic, tok);
             List<PromptSource.Prompt> prompts = PromptSource.read(Path.of(cfg.prompts()), tok, cfg.maxPromptLength());
             return new PpoTrainer(cfg, models, prompts, runDir, sampleMetrics).train();
         }
@@ -141,8 +147,10 @@ public final class PpoTrainer {
         }
         if (Files.mismatch(a, b) != -1) {
             throw new IllegalArgumentException("ppo." + role + ": the tokenizer in " + otherDir + " differs from the "
-                    + "policy's (" + policyDir + "); PPO scores the policy's tokens directly, so both must use the same "
-                    + "tokenizer.json (train the reward model from the same SFT model)");
+                    + "policy's (" + policyDir + "); the " + (role.equals("reference") ? "reference" : "critic")
+                    + " reads the policy's tokens directly, so both must use the same tokenizer.json ("
+                    + (role.equals("reference") ? "use the SFT model the policy starts from" : "train the reward model"
+                    + " from the same SFT model, or set ppo.critic: policy") + ")");
         }
     }
 
@@ -215,7 +223,13 @@ public final class PpoTrainer {
                         NDArray logprobs = r.logProbs(policy, temperature); // (B, N)
                         NDArray refLogprobs = r.logProbs(reference, temperature); // (B, N)
                         NDArray values = scoped(it, r, x -> x.responseSlice(critic.values(x.ids(), x.attentionMask()))); // (B, N)
-                        NDArray rawScores = scoped(it, r, x -> models.reward().scores(x.ids(), x.attentionMask())); // (B)
+                        List<String> responseTexts = new ArrayList<>();
+                        List<SequenceScorer.Sample> samples = new ArrayList<>();
+                        for (int i = 0; i < gen.batchSize(); i++) {
+                            responseTexts.add(tok.decode(gen.response(i), true));
+                            samples.add(new SequenceScorer.Sample(batch.get(i), responseTexts.get(i)));
+                        }
+                        NDArray rawScores = scoped(it, r, x -> models.reward().scores(x.ids(), x.attentionMask(), samples)); // (B)
                         NDArray scores = scoreProcessing.apply(rawScores, r.hasEos()); // (B)
                         long t2 = System.nanoTime();
 
@@ -273,10 +287,6 @@ public final class PpoTrainer {
                         lastKl = meanKl;
                         lastScore = rawScores.mean().getFloat();
                         List<String> promptTexts = batch.stream().map(PromptSource.Prompt::text).toList();
-                        List<String> responseTexts = new ArrayList<>();
-                        for (int i = 0; i < gen.batchSize(); i++) {
-                            responseTexts.add(tok.decode(gen.response(i), true));
-                        }
                         log.put("objective/kl", meanKl);
                         log.put("objective/kl_k3", k3);
                         log.put("objective/entropy", losses.entropy / Math.max(1, losses.steps));
@@ -317,7 +327,7 @@ public final class PpoTrainer {
                                     losses.policyGradNorm / Math.max(1, losses.steps), r.tokenCount(), log));
                         }
                         if (done % cfg.sampleEvery() == 0 || done == 1 || done == cfg.iterations()) {
-                            writeSamples(done, promptTexts, responseTexts, rawScores.toFloatArray(), scores.toFloatArray(),
+                            writeSamples(done, batch, responseTexts, rawScores.toFloatArray(), scores.toFloatArray(),
                                     gen.endedWithStop());
                         }
                         double noise = 3 * Math.sqrt(Masked.maskedSum(tr.kl(), r.mask(), 1).toType(
@@ -525,14 +535,14 @@ public final class PpoTrainer {
         return o;
     }
 
-    private void writeSamples(int iteration, List<String> promptTexts, List<String> responses, float[] raw, float[] scores,
+    private void writeSamples(int iteration, List<PromptSource.Prompt> prompts, List<String> responses, float[] raw, float[] scores,
             boolean[] eos) throws IOException {
         try (BufferedWriter w = Files.newBufferedWriter(runDir.resolve("samples.jsonl"), StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND)) {
             for (int i = 0; i < Math.min(cfg.numSamples(), responses.size()); i++) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("iteration", iteration);
-                row.put("prompt", promptTexts.get(i));
+                row.put("prompt", prompts.get(i).asJson());
                 row.put("response", responses.get(i));
                 row.put("score_raw", raw[i]);
                 row.put("score", scores[i]);

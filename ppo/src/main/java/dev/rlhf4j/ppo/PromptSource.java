@@ -20,8 +20,29 @@ import java.util.List;
  */
 public final class PromptSource {
 
-    /** One prompt: its text as the policy sees it, and its tokens. */
-    public record Prompt(String text, long[] tokens) {}
+    /**
+     * One prompt: its text as the policy sees it, its tokens, and the conversation it was rendered
+     * from ({@code null} for a text prompt).
+     */
+    public record Prompt(String text, long[] tokens, List<ChatMessage> messages) {
+
+        /** A text prompt. */
+        public Prompt(String text, long[] tokens) {
+            this(text, tokens, null);
+        }
+
+        public Prompt {
+            messages = messages == null ? null : List.copyOf(messages);
+        }
+
+        /** As written to samples files: the text, or the messages (so {@code rm score} reads it the same way). */
+        public Object asJson() {
+            if (messages == null) {
+                return text;
+            }
+            return messages.stream().map(m -> java.util.Map.of("role", m.role(), "content", m.content())).toList();
+        }
+    }
 
     private final List<Prompt> prompts;
     private final long seed;
@@ -44,12 +65,13 @@ public final class PromptSource {
         JsonLines.forEach(file, line -> {
             JsonNode messages = line.value().get("messages");
             String text;
+            List<ChatMessage> turns = null;
             boolean rendered = messages != null;
             if (messages != null) {
                 if (!messages.isArray() || messages.isEmpty()) {
                     throw new IllegalArgumentException(line.where() + ": \"messages\" must be a non-empty list of {role, content}");
                 }
-                List<ChatMessage> turns = new ArrayList<>();
+                turns = new ArrayList<>();
                 for (JsonNode m : messages) {
                     if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
                         throw new IllegalArgumentException(line.where() + ": every message needs string \"role\" and \"content\"");
@@ -68,7 +90,7 @@ public final class PromptSource {
             if (tokens.length > maxPromptLength) {
                 tokens = Arrays.copyOfRange(tokens, tokens.length - maxPromptLength, tokens.length);
             }
-            out.add(new Prompt(text, tokens));
+            out.add(new Prompt(text, tokens, turns));
         });
         return out;
     }

@@ -4,21 +4,39 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.NamedParameter;
+import dev.rlhf4j.core.tokenizer.ChatMessage;
+import dev.rlhf4j.rm.RewardInputs;
 import dev.rlhf4j.rm.RewardModel;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** A {@link RewardModel} in PPO's two roles: the frozen scorer, and the trained critic. */
 public final class RewardModels {
     private RewardModels() {}
 
-    /** The frozen scorer: raw scores at the last real token, with the model's stored normalisation. */
-    public static SequenceScorer scorer(RewardModel rm) {
+    /**
+     * The frozen scorer, with the model's stored normalisation. It reads each sample exactly as
+     * {@code rlhf4j rm score} reads the same prompt and response ({@link RewardInputs}): a text
+     * prompt as {@code prompt + response}, a conversation through the chat template, so PPO's score
+     * of a sample equals the reward model's score of that sample as a record, and the reward model
+     * may have its own tokenizer.
+     *
+     * @param tokenizer the reward model's tokenizer
+     */
+    public static SequenceScorer scorer(RewardModel rm, Tokenizer tokenizer) {
         rm.setTrainable(false);
+        RewardInputs inputs = new RewardInputs(tokenizer, rm.config().maxPositions());
+        long pad = rm.padTokenId() >= 0 ? rm.padTokenId() : tokenizer.padId();
         return new SequenceScorer() {
             @Override
-            public NDArray scores(NDArray ids, NDArray mask) {
-                return rm.scores(ids, mask);
+            public NDArray scores(NDArray ids, NDArray mask, List<Sample> samples) {
+                List<long[]> sequences = new ArrayList<>(samples.size());
+                for (Sample s : samples) {
+                    sequences.add(input(inputs, s));
+                }
+                RewardInputs.Batch b = RewardInputs.Batch.of(sequences, pad, ids.getManager());
+                return rm.scores(b.ids(), b.mask());
             }
 
             @Override
@@ -33,7 +51,18 @@ public final class RewardModels {
         };
     }
 
-    /** The critic: the reward model's head read at every position (a value per state). */
+    /** The ids the reward model reads for a sample: see {@link #scorer}. */
+    static long[] input(RewardInputs inputs, SequenceScorer.Sample s) {
+        List<ChatMessage> messages = s.prompt().messages();
+        return messages == null
+                ? inputs.text(s.prompt().text(), s.response())
+                : inputs.conversation(messages, List.of(ChatMessage.assistant(s.response())));
+    }
+
+    /**
+     * The critic: the reward model's head read at every position (a value per state). It reads the
+     * policy's own tokens, one value per token, so it must share the policy's tokenizer.
+     */
     public static ValueModel critic(RewardModel rm, Tokenizer tokenizer) {
         rm.setTrainable(true);
         return new ValueModel() {

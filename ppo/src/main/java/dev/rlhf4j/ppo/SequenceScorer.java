@@ -1,19 +1,25 @@
 package dev.rlhf4j.ppo;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 
 /**
- * Scores whole sequences (prompt + response): the frozen reward model, or any function of the
- * tokens. Scores are raw; PPO normalises them with {@link #mean()} and {@link #std()}.
+ * Scores responses to prompts: the frozen reward model (which reads the prompt as given and the
+ * response's text, see {@link RewardModels#scorer}), or any function of the tokens. Scores are raw;
+ * PPO normalises them with {@link #mean()} and {@link #std()}.
  */
 public interface SequenceScorer {
 
+    /** One row of a rollout: its prompt as given, and the response's text. */
+    record Sample(PromptSource.Prompt prompt, String response) {}
+
     /**
-     * @param ids (B, S) left-padded prompt then right-padded response
+     * @param ids (B, S) left-padded prompt then right-padded response tokens
      * @param mask (B, S) 1 on real tokens
-     * @return (B) raw scores, read at each row's last real token
+     * @param samples the same B rows as prompts and texts
+     * @return (B) raw scores, in the manager of {@code ids}
      */
-    NDArray scores(NDArray ids, NDArray mask);
+    NDArray scores(NDArray ids, NDArray mask, List<Sample> samples);
 
     /** Score mean over reference samples (stored with a reward model); 0 when unknown. */
     default float mean() {

@@ -37,7 +37,7 @@ class PpoTrainerTest {
     /** Reward = fraction of real response tokens in [TARGET_FROM, TARGET_TO); the prompt width is fixed at 4. */
     static final class TargetTokens implements SequenceScorer {
         @Override
-        public NDArray scores(NDArray ids, NDArray mask) {
+        public NDArray scores(NDArray ids, NDArray mask, List<Sample> samples) {
             NDArray response = ids.get(":, 4:");
             NDArray real = mask.get(":, 4:").toType(DataType.FLOAT32, false);
             NDArray hit = response.gte(TARGET_FROM).logicalAnd(response.lt(TARGET_TO)).toType(DataType.FLOAT32, false);
@@ -145,7 +145,7 @@ class PpoTrainerTest {
         }
     }
 
-    /** Policy and reward model must share a tokenizer; the error names the key and the directory. */
+    /** A critic from the reward model must share the policy's tokenizer; the error names the key and the directory. */
     @Test
     void differentTokenizersAreRefused(@TempDir Path tmp) throws IOException {
         Path policy = Fixtures.parityModel("gpt2");
@@ -155,8 +155,8 @@ class PpoTrainerTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> PpoTrainer.checkSameTokenizer(policy, other, "reward_model"));
         assertEquals("ppo.reward_model: the tokenizer in " + other + " differs from the policy's (" + policy
-                + "); PPO scores the policy's tokens directly, so both must use the same tokenizer.json (train the"
-                + " reward model from the same SFT model)", e.getMessage());
+                + "); the critic reads the policy's tokens directly, so both must use the same tokenizer.json (train the"
+                + " reward model from the same SFT model, or set ppo.critic: policy)", e.getMessage());
         PpoTrainer.checkSameTokenizer(policy, Fixtures.parityModel("gpt2-rm"), "reward_model"); // same file: fine
     }
 

@@ -63,7 +63,7 @@ final class PpoBench {
                     {"policy": "-", "reward_model": "-", "prompts": "-", "iterations": %d, "batch_size": %d,
                      "max_new_tokens": %d, "missing_eos": "ignore", "sample_every": 1000}
                     """.formatted(iterations, batch, newTokens), PpoConfig.class);
-            SequenceScorer scorer = RewardModels.scorer(rm);
+            SequenceScorer scorer = RewardModels.scorer(rm, tok);
             new PpoTrainer(cfg, new PpoTrainer.Models(policy, reference, scorer, critic, tok), prompts, run, List.of()).train();
             List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
             JsonNode last = JSON.readTree(lines.get(lines.size() - 1)); // steady state: the last iteration

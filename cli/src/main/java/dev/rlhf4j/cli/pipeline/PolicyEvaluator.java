@@ -11,7 +11,9 @@ import dev.rlhf4j.core.ops.Masked;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.ppo.PpoTrainer;
 import dev.rlhf4j.ppo.PromptSource;
+import dev.rlhf4j.ppo.RewardModels;
 import dev.rlhf4j.ppo.Rollout;
+import dev.rlhf4j.ppo.SequenceScorer;
 import dev.rlhf4j.rm.RewardModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,22 +40,24 @@ public final class PolicyEvaluator {
         List<PolicyReport> out = new ArrayList<>();
         try (NDManager m = NDManager.newBaseManager();
                 Tokenizer tok = Tokenizer.load(referenceDir);
+                Tokenizer rmTok = Tokenizer.load(rewardModelDir);
                 CausalLM reference = ModelDirectory.loadCausalLM(referenceDir, m, true);
                 RewardModel rm = RewardModel.load(rewardModelDir, m)) {
             reference.setTrainable(false);
-            rm.setTrainable(false);
+            SequenceScorer scorer = RewardModels.scorer(rm, rmTok);
             for (Map.Entry<String, Path> e : policies.entrySet()) {
                 try (CausalLM policy = ModelDirectory.loadCausalLM(e.getValue(), m, true)) {
                     policy.setTrainable(false);
-                    out.add(evaluateOne(e.getKey(), policy, reference, rm, tok, prompts, maxNewTokens, temperature, seed,
-                            batchSize, extra, m));
+                    out.add(evaluateOne(e.getKey(), policy, reference, rm, scorer, tok, prompts, maxNewTokens,
+                            temperature, seed, batchSize, extra, m));
                 }
             }
         }
         return out;
     }
 
-    private static PolicyReport evaluateOne(String name, CausalLM policy, CausalLM reference, RewardModel rm, Tokenizer tok,
+    private static PolicyReport evaluateOne(String name, CausalLM policy, CausalLM reference, RewardModel rm,
+            SequenceScorer scorer, Tokenizer tok,
             List<PromptSource.Prompt> prompts, int maxNewTokens, float temperature, long seed, int batchSize,
             List<PpoTrainer.SampleMetric> extra, NDManager parent) {
         Generator generator = new Generator(policy, tok.padId(), tok.eosIds());
@@ -72,11 +76,15 @@ public final class PolicyEvaluator {
                 Rollout r = Rollout.of(tokens, g, tok.padId(), m);
                 NDArray logRatio = r.logProbs(policy, temperature).sub(r.logProbs(reference, temperature)); // (B, N)
                 NDArray kl = Masked.maskedSum(logRatio, r.mask(), 1); // (B)
-                float[] scores = rm.scores(r.ids(), r.attentionMask()).toFloatArray();
                 float[] klPerSeq = kl.toFloatArray();
                 List<String> responses = new ArrayList<>();
+                List<SequenceScorer.Sample> scored = new ArrayList<>();
                 for (int i = 0; i < batch.size(); i++) {
                     responses.add(tok.decode(g.response(i), true));
+                    scored.add(new SequenceScorer.Sample(batch.get(i), responses.get(i)));
+                }
+                float[] scores = scorer.scores(r.ids(), r.attentionMask(), scored).toFloatArray();
+                for (int i = 0; i < batch.size(); i++) {
                     scoreSum += scores[i];
                     klSum += klPerSeq[i];
                     lengthSum += g.lengths()[i];
@@ -95,7 +103,7 @@ public final class PolicyEvaluator {
                 }
                 for (int i = 0; i < batch.size() && samples.size() < 6; i++) {
                     Map<String, Object> s = new LinkedHashMap<>();
-                    s.put("prompt", promptTexts.get(i));
+                    s.put("prompt", batch.get(i).asJson());
                     s.put("response", responses.get(i));
                     s.put("reward_model", scores[i]);
                     for (Map.Entry<String, double[]> x : extraValues.entrySet()) {
