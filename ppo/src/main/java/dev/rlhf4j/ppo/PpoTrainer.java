@@ -162,6 +162,12 @@ public final class PpoTrainer {
         Tokenizer tok = models.tokenizer();
         reference.setTrainable(false);
         policy.setTrainable(true);
+        int positions = policy.config().maxPositions();
+        if (prompts.longest() + cfg.maxNewTokens() > positions) {
+            throw new IllegalArgumentException("ppo: the longest prompt (" + prompts.longest() + " tokens) plus"
+                    + " ppo.max_new_tokens (" + cfg.maxNewTokens() + ") exceed the policy's " + positions
+                    + " positions (max_position_embeddings); lower ppo.max_prompt_length or ppo.max_new_tokens");
+        }
         float temperature = cfg.temperature().floatValue();
         Generator generator = new Generator(policy, tok.padId(), tok.eosIds());
         ScoreProcessing scoreProcessing = cfg.scoreProcessing(models.reward().mean(), models.reward().std());

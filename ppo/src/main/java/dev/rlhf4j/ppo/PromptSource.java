@@ -128,6 +128,11 @@ public final class PromptSource {
         return prompts.size();
     }
 
+    /** The length of the longest prompt, in tokens. */
+    public int longest() {
+        return prompts.stream().mapToInt(p -> p.tokens().length).max().orElse(0);
+    }
+
     private int[] shuffled(long epoch) {
         int[] o = new int[prompts.size()];
         for (int i = 0; i < o.length; i++) {

@@ -48,6 +48,16 @@ public final class Pipeline {
      * @param force rerun stages that already finished
      */
     public Map<Stage, Map<String, Object>> run(Set<Stage> selected, boolean force) throws IOException {
+        Set<Stage> toRun = java.util.EnumSet.noneOf(Stage.class);
+        for (Stage stage : selected) {
+            if (run.stages().contains(stage) && (force || !Files.exists(run.runDir().resolve(stage.key()).resolve("done.json")))) {
+                toRun.add(stage);
+            }
+        }
+        List<String> missing = RunInputs.missing(run, toRun);
+        if (!missing.isEmpty()) {
+            throw new dev.rlhf4j.core.config.ConfigException(String.join("\n", missing));
+        }
         Files.createDirectories(run.runDir());
         run.file().write(run.runDir().resolve("config.yaml"));
         Map<Stage, Map<String, Object>> results = new LinkedHashMap<>();

@@ -19,12 +19,13 @@ import java.util.Map;
 final class RewardModelEvaluation {
     private RewardModelEvaluation() {}
 
-    static Map<String, Object> run(Path modelDir, List<Path> data, int maxLength, Path outDir) throws IOException {
+    /** @param maxLength longest input in tokens; null: the model's max_position_embeddings */
+    static Map<String, Object> run(Path modelDir, List<Path> data, Integer maxLength, Path outDir) throws IOException {
         Files.createDirectories(outDir);
         List<PreferencePair> pairs = PairFiles.read(data);
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(modelDir);
                 RewardModel rm = RewardModel.load(modelDir, m)) {
-            RewardScorer scorer = new RewardScorer(rm, new RewardInputs(tok, maxLength), 32, m);
+            RewardScorer scorer = new RewardScorer(rm, new RewardInputs(tok, maxLength != null ? maxLength : rm.config().maxPositions()), 32, m);
             EvalReport report = RewardEvaluator.evaluate(scorer, modelDir.toString(), pairs);
             RewardEvaluator.write(report, outDir.resolve("report.json"), outDir.resolve("report.html"));
             return report.toJson();

@@ -1,28 +1,21 @@
 package dev.rlhf4j.cli.rm;
 
-import dev.rlhf4j.core.config.ConfigException;
-import dev.rlhf4j.core.config.ConfigFile;
-import dev.rlhf4j.rm.train.RewardModelConfig;
-import dev.rlhf4j.rm.train.RewardTrainer;
-import dev.rlhf4j.rm.train.RewardTrainingResult;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.rlhf4j.cli.pipeline.Stage;
+import dev.rlhf4j.cli.stage.StageCommands;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code rlhf4j rm train -c CONFIG.yaml [--set key=value ...] [--run-dir DIR]}: binds the config's
- * {@code reward_model:} section and runs {@link RewardTrainer}, resuming from the run directory's
- * newest checkpoint if it has one. Exit codes: 0 done, 1 a data, model or resume error, 2 a config
- * error.
+ * {@code rlhf4j rm train -c CONFIG.yaml [--set key=value ...] [--run-dir DIR] [--force]}: the
+ * config's {@code reward_model:} section, resolved and run as {@code pipeline --only reward_model}
+ * does (with its held-out evaluation), into {@code <run>/reward_model/}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a reward model on preference pairs: the config's reward_model: section (resumes if interrupted).")
@@ -37,46 +30,27 @@ public final class RmTrainCommand implements Callable<Integer> {
             description = "override a config key, e.g. --set reward_model.training.lr=1e-5 (repeatable)")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "metrics.jsonl, checkpoints/, eval/ and the resolved config.yaml (default runs/<name>/reward_model)")
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "the run directory (default runs/<name>); the stage"
+            + " writes metrics, checkpoints, eval/ and the model to DIR/reward_model/")
     Path runDir;
+
+    @Option(names = "--force", description = "run again even if the stage finished")
+    boolean force;
 
     @Override
     public Integer call() {
-        ConfigFile cfg;
-        RewardModelConfig rm;
-        try {
-            cfg = ConfigFile.load(config, overrides);
-            rm = cfg.bind("reward_model", RewardModelConfig.class);
-        } catch (ConfigException e) {
-            return fail(2, e.getMessage());
-        }
-        Path dir = runDir != null ? runDir : Path.of("runs", cfg.node("name").asText("run"), "reward_model");
-        RewardTrainingResult r;
-        try {
-            Files.createDirectories(dir);
-            cfg.write(dir.resolve("config.yaml"));
-            r = RewardTrainer.run(rm, dir);
-        } catch (IOException e) {
-            return fail(1, e.getMessage());
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-            return fail(1, e.getMessage());
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "rm: %d steps on %d pairs (%d groups, %d ties left out), %.1f pairs/s -> %s%n",
-                r.steps(), r.trainPairs(), r.trainGroups(), r.tiesSkipped(), r.pairsPerSecond(), r.modelDir());
-        out.printf(Locale.ROOT, "rm: normalisation mean %.4f std %.4f stored in %s%n", r.normalization().mean(),
-                r.normalization().std(), r.modelDir().resolve("config.json"));
-        if (r.report() != null) {
-            out.printf(Locale.ROOT, "rm: held-out accuracy %.4f on %d pairs, report in %s%n",
-                    r.report().accuracy().accuracy(), r.report().accuracy().n(), dir.resolve("eval/report.html"));
-        }
-        out.flush();
-        return 0;
+        return StageCommands.run(Stage.REWARD_MODEL, "rm train", config, overrides, runDir, force,
+                spec.commandLine().getOut(), spec.commandLine().getErr(), RmTrainCommand::summary);
     }
 
-    private int fail(int code, String message) {
-        spec.commandLine().getErr().println("rlhf4j rm train: " + message);
-        return code;
+    private static String summary(Map<String, Object> r) {
+        String s = String.format(Locale.ROOT, "rm: %.0f steps on %.0f pairs (%.0f groups, %.0f ties left out), %.1f pairs/s -> %s",
+                StageCommands.number(r, "steps"), StageCommands.number(r, "trainPairs"),
+                StageCommands.number(r, "trainGroups"), StageCommands.number(r, "tiesSkipped"),
+                StageCommands.number(r, "pairsPerSecond"), r.get("modelDir"));
+        if (r.get("eval") instanceof Map<?, ?> eval && eval.get("accuracy") instanceof Number acc) {
+            s += String.format(Locale.ROOT, "; held-out accuracy %.4f", acc.doubleValue());
+        }
+        return s;
     }
 }

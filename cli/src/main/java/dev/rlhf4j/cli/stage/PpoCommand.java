@@ -1,30 +1,46 @@
 package dev.rlhf4j.cli.stage;
 
-import dev.rlhf4j.core.config.ConfigFile;
-import dev.rlhf4j.ppo.PpoConfig;
-import dev.rlhf4j.ppo.PpoTrainer;
+import dev.rlhf4j.cli.pipeline.Stage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code rlhf4j ppo -c CONFIG.yaml [--set key=value ...]}: the PPO stage alone. */
-@Command(name = "ppo", description = "Optimise a policy against a reward model with PPO (the config's ppo: section).")
+/**
+ * {@code rlhf4j ppo -c CONFIG.yaml [--set key=value ...] [--run-dir DIR] [--force]}: the config's
+ * {@code ppo:} section, resolved and run as {@code pipeline --only ppo} does ({@link StageCommands}):
+ * policy and reward model default to the earlier stages' outputs in the same run directory.
+ */
+@Command(name = "ppo", mixinStandardHelpOptions = true,
+        description = "Optimise a policy against a reward model with PPO: the config's ppo: section (resumes if interrupted).")
 public final class PpoCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, required = true, description = "YAML run config") Path config;
-    @Option(names = "--set", description = "override a key, e.g. ppo.lr=1e-5 (repeatable)") List<String> overrides = new ArrayList<>();
-    @Option(names = "--run-dir", description = "where metrics, samples and checkpoints go (default runs/<name>/ppo)") Path runDir;
+
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "CONFIG.yaml", description = "the run config")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a key, e.g. ppo.lr=1e-5 (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "the run directory (default runs/<name>); the stage"
+            + " writes metrics, samples, checkpoints and the policy to DIR/ppo/")
+    Path runDir;
+
+    @Option(names = "--force", description = "run again even if the stage finished")
+    boolean force;
 
     @Override
-    public Integer call() throws Exception {
-        ConfigFile cfg = ConfigFile.load(config, overrides);
-        PpoConfig ppo = cfg.bind("ppo", PpoConfig.class);
-        Path dir = runDir != null ? runDir : Path.of("runs", cfg.node("name").asText("run"), "ppo");
-        PpoTrainer.Result r = PpoTrainer.run(ppo, dir, List.of());
-        System.out.printf("ppo: %d iterations, final score %.4f, KL %.4f, beta %.4f -> %s%n", r.iterations(),
-                r.finalScore(), r.finalKl(), r.beta(), r.output());
-        return 0;
+    public Integer call() {
+        return StageCommands.run(Stage.PPO, "ppo", config, overrides, runDir, force, spec.commandLine().getOut(),
+                spec.commandLine().getErr(), r -> String.format(Locale.ROOT,
+                        "ppo: %.0f iterations, final score %.4f, KL %.4f, beta %.4f -> %s", StageCommands.number(r, "iterations"),
+                        StageCommands.number(r, "finalScore"), StageCommands.number(r, "finalKl"), StageCommands.number(r, "beta"),
+                        r.get("output")));
     }
 }

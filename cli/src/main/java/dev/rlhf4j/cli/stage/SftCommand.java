@@ -1,15 +1,10 @@
 package dev.rlhf4j.cli.stage;
 
-import dev.rlhf4j.core.config.ConfigException;
-import dev.rlhf4j.core.config.ConfigFile;
-import dev.rlhf4j.sft.SftConfig;
-import dev.rlhf4j.sft.SftTrainer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.rlhf4j.cli.pipeline.Stage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,9 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rlhf4j sft -c CONFIG.yaml [--set key=value ...] [--run-dir DIR]}: binds the config's
- * {@code sft:} section and runs {@link SftTrainer}, resuming from the run directory's newest
- * checkpoint if it has one. Exit codes: 0 done, 1 a data, model or resume error, 2 a config error.
+ * {@code rlhf4j sft -c CONFIG.yaml [--set key=value ...] [--run-dir DIR] [--force]}: the config's
+ * {@code sft:} section, resolved and run as {@code pipeline --only sft} does ({@link StageCommands}),
+ * into {@code <run>/sft/}, resuming from its newest checkpoint if it has one.
  */
 @Command(name = "sft", mixinStandardHelpOptions = true,
         description = "Supervised fine-tuning on demonstrations: the config's sft: section (resumes if interrupted).")
@@ -34,34 +29,18 @@ public final class SftCommand implements Callable<Integer> {
             description = "override a config key, e.g. --set sft.training.lr=3e-4 (repeatable)")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "where config.yaml (resolved), metrics.jsonl and checkpoints/ go (default: beside sft.output,"
-                    + " named <output>-run)")
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "the run directory (default runs/<name>); the stage"
+            + " writes metrics, checkpoints and (unless sft.output says otherwise) the model to DIR/sft/")
     Path runDir;
 
-    @Override
-    public Integer call() throws IOException {
-        ConfigFile cfg;
-        SftConfig sft;
-        try {
-            cfg = ConfigFile.load(config, overrides);
-            sft = cfg.bind("sft", SftConfig.class);
-        } catch (ConfigException e) {
-            return fail(2, e.getMessage());
-        }
-        Path dir = runDir != null ? runDir : sft.output().resolveSibling(sft.output().getFileName() + "-run");
-        try {
-            Files.createDirectories(dir);
-            cfg.write(dir.resolve("config.yaml"));
-            SftTrainer.run(sft, dir, System.out);
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-            return fail(1, e.getMessage());
-        }
-        return 0;
-    }
+    @Option(names = "--force", description = "run again even if the stage finished")
+    boolean force;
 
-    private int fail(int code, String message) {
-        spec.commandLine().getErr().println("rlhf4j sft: " + message);
-        return code;
+    @Override
+    public Integer call() {
+        return StageCommands.run(Stage.SFT, "sft", config, overrides, runDir, force, spec.commandLine().getOut(),
+                spec.commandLine().getErr(), r -> String.format(Locale.ROOT, "sft: %.0f steps, train loss %.4f, eval loss %.4f -> %s",
+                        StageCommands.number(r, "steps"), StageCommands.number(r, "trainLoss"), StageCommands.number(r, "evalLoss"),
+                        r.get("output")));
     }
 }

@@ -77,4 +77,32 @@ class RunConfigTest {
         assertEquals(file + ": ppo.kl_estimator must be one of k1, k3, abs, but is: k2", e.getMessage());
     }
 
+
+    /**
+     * Every input of the stages to run is checked before the first starts: a missing PPO prompt
+     * file stops the run before SFT, while the SFT model PPO starts from (written by the SFT stage
+     * of the same run) need not exist yet.
+     */
+    @Test
+    void missingInputsAreReportedBeforeAnyStageRuns(@TempDir Path tmp) throws IOException {
+        Path data = Files.writeString(tmp.resolve("sft.jsonl"), "{\"prompt\": \"a\", \"completion\": \" b\"}\n");
+        Path file = tmp.resolve("run.yaml");
+        Files.writeString(file, """
+                name: inputs
+                sft: {model: %s, data: %s, training: {max_steps: 1}}
+                reward_model: {data: [%s]}
+                ppo: {prompts: %s}
+                """.formatted(dev.rlhf4j.core.testing.Fixtures.parityModel("gpt2"), data, tmp.resolve("prefs.jsonl"),
+                tmp.resolve("missing-prompts.jsonl")));
+        RunConfig run = new RunConfig(ConfigFile.load(file, List.of()), tmp.resolve("run"));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> new Pipeline(run, List.of()).run(java.util.EnumSet.allOf(Stage.class), false));
+        assertEquals(file + ": reward_model.data: no such file: " + tmp.resolve("prefs.jsonl") + "\n"
+                + file + ": ppo.prompts: no such file: " + tmp.resolve("missing-prompts.jsonl"), e.getMessage(),
+                "sft.output (the reward model's init and PPO's policy) is written by the run itself");
+        assertTrue(!Files.exists(tmp.resolve("run/sft")), "no stage started");
+        ConfigException ppoOnly = assertThrows(ConfigException.class,
+                () -> new Pipeline(run, List.of()).run(java.util.EnumSet.of(Stage.PPO), false));
+        assertTrue(ppoOnly.getMessage().contains("ppo.policy: no such directory: " + run.sft().output()), ppoOnly.getMessage());
+    }
 }

@@ -120,7 +120,7 @@ class RmCommandTest {
         Run r = run("rm", "train", "-c", config.toString(), "--run-dir", runDir.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("rm: 2 steps on 6 pairs (6 groups, 0 ties left out)"), r.out());
-        assertTrue(Files.exists(runDir.resolve("model/config.json")));
+        assertTrue(Files.exists(runDir.resolve("reward_model/model/config.json")));
         assertTrue(Files.exists(runDir.resolve("config.yaml")));
 
         Run bad = run("rm", "train", "-c", config.toString(), "--set", "reward_model.center_coef=-1");

@@ -54,13 +54,16 @@ class SftCommandTest {
         Path cfg = Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: " + model + "\n  data: " + data
                 + "\n  output: " + tmp.resolve("sft/model") + "\n  max_length: 64\n  training: {max_steps: 3, lr: 1.0e-3}\n");
         StringWriter err = new StringWriter();
-        assertEquals(0, run(err, "sft", "-c", cfg.toString(), "--set", "sft.packing=true"), err.toString());
+        Path runDir = tmp.resolve("run");
+        assertEquals(0, run(err, "sft", "-c", cfg.toString(), "--set", "sft.packing=true", "--run-dir", runDir.toString()),
+                err.toString());
         assertTrue(Files.exists(tmp.resolve("sft/model/model.safetensors")));
         assertTrue(Files.exists(tmp.resolve("sft/model/tokenizer.json")));
-        List<String> metrics = Files.readAllLines(tmp.resolve("sft/model-run/metrics.jsonl"));
+        List<String> metrics = Files.readAllLines(runDir.resolve("sft/metrics.jsonl"));
         assertEquals(1, metrics.size(), "log_every 10: only the last step");
         assertTrue(metrics.get(0).startsWith("{\"step\":3,"), metrics.get(0));
-        assertTrue(Files.readString(tmp.resolve("sft/model-run/config.yaml")).contains("packing: true"));
+        assertTrue(Files.readString(runDir.resolve("config.yaml")).contains("packing: true"));
+        assertTrue(Files.exists(runDir.resolve("sft/done.json")), "the same bookkeeping as the pipeline's");
     }
 
     private static int run(StringWriter err, String... args) {

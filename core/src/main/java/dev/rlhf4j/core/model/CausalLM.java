@@ -146,6 +146,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
                 SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
         Rope.Tables tables = null;
         if (positionEmbedding != null) {
+            checkPositions(positions, past + t);
             x = x.add(Embedding.embedding(positions.toType(DataType.INT64, false), positionEmbedding.getArray(),
                     SparseFormat.DENSE).singletonOrThrow());
             if (training && config.dropout() > 0) {
@@ -158,6 +159,25 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             x = layers.get(i).forward(x, bias, tables, cache, i, training);
         }
         return finalNorm.forward(x);
+    }
+
+    /**
+     * Learned positions end at the table's size: past it libtorch fails with "index out of range in
+     * self", so say which limit was hit instead. Positions never exceed the sequence length, so only
+     * longer sequences are read back.
+     */
+    private void checkPositions(NDArray positions, long length) {
+        int limit = config.maxPositions();
+        if (length <= limit) {
+            return;
+        }
+        long last = positions.max().toType(DataType.INT64, false).getLong();
+        if (last >= limit) {
+            throw new IllegalArgumentException("a sequence reaches position " + last + ", but the model has "
+                    + limit + " learned positions (max_position_embeddings / n_positions in config.json); shorten the"
+                    + " input (sft.max_length, reward_model.max_length, ppo.max_prompt_length + ppo.max_new_tokens,"
+                    + " or --max-new-tokens)");
+        }
     }
 
     /** Next-token logits (…, V) from hidden states (…, C). */
