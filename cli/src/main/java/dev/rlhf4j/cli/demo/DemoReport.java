@@ -44,13 +44,18 @@ final class DemoReport {
                 acc.path("held_out_pairs").asInt(), acc.path("gold_ordering").asDouble(Double.NaN), acc.path("gold_pairs").asInt()));
         JsonNode fit = s.path("overoptimisation_fit");
         if (fit.path("alpha").isNumber()) {
-            t.append(String.format("over-optimisation (Gao et al.): gold gain R(d) = d(%.3f - %.3f ln d), d = sqrt(KL),"
-                    + " peaking at d = %.2f%n", fit.path("alpha").asDouble(), fit.path("beta").asDouble(),
-                    fit.path("peak_sqrt_kl").asDouble()));
+            double beta = fit.path("beta").asDouble();
+            t.append(String.format("over-optimisation (Gao et al.): gold gain R(d) = d(%.3f %s %.3f ln d), d = sqrt(KL), %s%n",
+                    fit.path("alpha").asDouble(), beta >= 0 ? "-" : "+", Math.abs(beta), beta > 0
+                            ? String.format("peaking at d = %.2f", fit.path("peak_sqrt_kl").asDouble())
+                            : "no peak: the gold reward was still rising at the end of the run"));
         }
         JsonNode agreement = s.path("annotator_agreement");
-        if (!agreement.isMissingNode() && !agreement.isNull()) {
-            t.append("annotator agreement: ").append(agreement).append('\n');
+        if (agreement.path("items").isNumber()) {
+            t.append(String.format("annotator agreement: raw %.3f, Fleiss' kappa %.3f, Krippendorff's alpha %.3f"
+                    + " (%,d items, %,d labels)%n", agreement.path("raw_agreement").asDouble(Double.NaN),
+                    agreement.path("fleiss_kappa").asDouble(Double.NaN), agreement.path("alpha_nominal").asDouble(Double.NaN),
+                    agreement.path("items").asLong(), agreement.path("labels").asLong()));
         }
         for (String p : new String[] {"sft", "ppo"}) {
             t.append(String.format("%nsamples from %s:%n", p));

@@ -280,7 +280,7 @@ public final class DemoRun {
         Map<String, Object> over = new LinkedHashMap<>();
         over.put("alpha", fit.alpha());
         over.put("beta", fit.beta());
-        over.put("peak_sqrt_kl", fit.peak());
+        over.put("peak_sqrt_kl", Double.isNaN(fit.peak()) ? null : fit.peak()); // null: the gold reward never turned down
         over.put("points", fit.points());
         summary.put("overoptimisation_fit", over);
         summary.put("samples", samples);
