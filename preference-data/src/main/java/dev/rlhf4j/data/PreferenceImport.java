@@ -133,7 +133,7 @@ public final class PreferenceImport {
     private void importFile(Path input, RecordWriter out, Deduplicator dedupe) {
         RecordSource source;
         try {
-            source = RecordSources.open(input);
+            source = RecordSources.open(input, options.readLimits());
         } catch (InputException e) {
             throw new StopImport(e.getMessage(), e);
         }
