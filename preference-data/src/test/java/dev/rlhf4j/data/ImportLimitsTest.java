@@ -57,12 +57,13 @@ class ImportLimitsTest {
 
     /**
      * The issue's file: a few MB of gzip holding one line of over a GiB. The reader used to double
-     * its line buffer past 1 GiB, overflow, and then grow it 64 KiB at a time for ever.
+     * its line buffer up to 1 GiB, overflow, and then grow it 64 KiB at a time, copying the GiB each
+     * time: the 64 MiB past 1 GiB here took a thousand copies.
      */
     @Test
     void aGibLongLineInASmallGzipIsRejectedAndTheImportGoesOn() throws IOException {
         Path in = tmp.resolve("huge.jsonl.gz");
-        gzipWithLongLine(in, GOOD.formatted(1) + "\n{\"prompt\": \"", (1L << 30) + (1 << 20), (byte) 'a',
+        gzipWithLongLine(in, GOOD.formatted(1) + "\n{\"prompt\": \"", (1L << 30) + (64 << 20), (byte) 'a',
                 "\", \"chosen\": \"a\", \"rejected\": \"b\"}\n" + GOOD.formatted(3) + "\n");
         assertTrue(Files.size(in) < 8 << 20, "the input is small: " + Files.size(in));
         ImportSummary s = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> PreferenceImport.run(options(in).build()));
