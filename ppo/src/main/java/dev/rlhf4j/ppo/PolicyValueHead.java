@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.checkpoint.NamedTensor;
 import dev.rlhf4j.core.checkpoint.SafetensorsFile;
 import dev.rlhf4j.core.checkpoint.SafetensorsWriter;
@@ -72,7 +73,7 @@ final class PolicyValueHead implements ValueModel {
     @Override
     public void loadWeights(Path dir) {
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(FILE))) {
-            head.set(f.readFloats(NAME));
+            head.set(ModelDirectory.finite(f.readFloats(NAME), NAME, f.path()));
         } catch (IOException e) {
             throw new UncheckedIOException(dir.resolve(FILE) + ": " + e.getMessage(), e);
         }

@@ -60,6 +60,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     <p><b>Guard rails, logging, checkpoints.</b>
  * @param maxApproxKl stop the run when approx_kl exceeds this ... (default 1.0)
  * @param approxKlPatience ... for this many iterations in a row (default 3)
+ * @param maxSkippedSteps stop the run when this many optimizer steps in a row have a NaN or infinite
+ *     loss or gradient norm (each is skipped, so the policy would stop learning while the run
+ *     carried on as if it succeeded; default 3)
  * @param logEvery iterations between metrics lines (default 1)
  * @param sampleEvery iterations between samples.jsonl entries (default 10)
  * @param numSamples generations written per sampling (default 4)
@@ -111,6 +114,7 @@ public record PpoConfig(
         @JsonProperty("max_grad_norm") Double maxGradNorm,
         @JsonProperty("max_approx_kl") Double maxApproxKl,
         @JsonProperty("approx_kl_patience") Integer approxKlPatience,
+        @JsonProperty("max_skipped_steps") Integer maxSkippedSteps,
         @JsonProperty("log_every") Integer logEvery,
         @JsonProperty("sample_every") Integer sampleEvery,
         @JsonProperty("num_samples") Integer numSamples,
@@ -166,6 +170,7 @@ public record PpoConfig(
         maxGradNorm = range("max_grad_norm", maxGradNorm, 1.0, 0, 1e9);
         maxApproxKl = positive("max_approx_kl", maxApproxKl, 1.0, 1e9);
         approxKlPatience = atLeast("approx_kl_patience", approxKlPatience, 3, 1);
+        maxSkippedSteps = atLeast("max_skipped_steps", maxSkippedSteps, 3, 1);
         logEvery = atLeast("log_every", logEvery, 1, 1);
         sampleEvery = atLeast("sample_every", sampleEvery, 10, 1);
         numSamples = atLeast("num_samples", numSamples, 4, 0);

@@ -209,6 +209,7 @@ public final class PpoTrainer {
                 System.err.printf("ppo: resuming from %s (iteration %d)%n", ck.dir(), start);
             }
             int explodedIterations = 0;
+            int skippedInARow = 0; // optimizer steps with a NaN/Inf loss or gradient norm, across iterations
             boolean stoppedEarly = false;
             double lastScore = Double.NaN;
             double lastKl = Double.NaN;
@@ -237,6 +238,7 @@ public final class PpoTrainer {
                         }
                         NDArray rawScores = scoped(it, r, x -> models.reward().scores(x.ids(), x.attentionMask(), samples)); // (B)
                         NDArray scores = scoreProcessing.apply(rawScores, r.hasEos()); // (B)
+                        requireFiniteScores(rawScores, scores, iteration + 1, scoreProcessing);
                         long t2 = System.nanoTime();
 
                         // 3. per-token rewards: −β·kl_t, plus the score on the last real token
@@ -269,8 +271,22 @@ public final class PpoTrainer {
                                     policyOpt.step(pLr);
                                     criticOpt.step(cLr);
                                     optimizerStep++;
+                                    skippedInARow = 0;
                                 } else {
+                                    // skip the update; many in a row mean the run has stopped learning
                                     losses.skipped++;
+                                    skippedInARow++;
+                                    if (skippedInARow >= cfg.maxSkippedSteps()) {
+                                        throw new IllegalStateException(String.format(
+                                                "ppo: stopped at iteration %d: %s; %d optimizer steps in a row were"
+                                                        + " non-finite and skipped (max_skipped_steps %d), so the policy"
+                                                        + " no longer learns. Lower lr, set max_grad_norm, or check the"
+                                                        + " reward model and the critic",
+                                                iteration + 1, nonFinite(s), skippedInARow, cfg.maxSkippedSteps()));
+                                    }
+                                    System.err.printf("ppo: warning: iteration %d, epoch %d, minibatch %d: %s; the"
+                                            + " optimizer step is skipped (%d in a row)%n", iteration + 1, epoch + 1,
+                                            mb + 1, nonFinite(s), skippedInARow);
                                 }
                                 policyOpt.zeroGrad();
                                 criticOpt.zeroGrad();
@@ -424,6 +440,41 @@ public final class PpoTrainer {
             if (first) {
                 firstRatioMean = s.ratioMean;
                 firstClipfrac = s.clipfrac;
+            }
+        }
+    }
+
+    /** What made a minibatch step non-finite, in words. */
+    private static String nonFinite(MinibatchStats s) {
+        String norms = "policy gradient norm " + s.policyGradNorm + ", critic gradient norm " + s.criticGradNorm;
+        if (!Double.isFinite(s.loss)) {
+            return "the loss is " + s.loss + " (" + norms + ")";
+        }
+        return Double.isFinite(s.policyGradNorm)
+                ? "the critic gradient norm is " + s.criticGradNorm + " (loss " + s.loss + ")"
+                : "the policy gradient norm is " + s.policyGradNorm + " (loss " + s.loss + ")";
+    }
+
+    /**
+     * Stops before a NaN or infinite score is used: one would turn every advantage of the batch to
+     * NaN through whitening, and every later step would be skipped.
+     */
+    private void requireFiniteScores(NDArray rawScores, NDArray scores, int iteration, ScoreProcessing processing) {
+        float[] raw = rawScores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(); // (B)
+        float[] processed = scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(); // (B)
+        for (int i = 0; i < raw.length; i++) {
+            if (!Float.isFinite(raw[i])) {
+                throw new IllegalStateException(String.format("ppo: stopped at iteration %d: the reward model (%s) scored"
+                        + " rollout %d of %d as %s; a non-finite score would make every advantage of the batch NaN."
+                        + " Check the reward model's weights and the responses it was given", iteration,
+                        cfg.rewardModel(), i + 1, raw.length, raw[i]));
+            }
+        }
+        for (int i = 0; i < processed.length; i++) {
+            if (!Float.isFinite(processed[i])) {
+                throw new IllegalStateException(String.format("ppo: stopped at iteration %d: normalising the score %s of"
+                        + " rollout %d gave %s (%s); check the score mean and std stored with the reward model (%s)",
+                        iteration, raw[i], i + 1, processed[i], processing, cfg.rewardModel()));
             }
         }
     }

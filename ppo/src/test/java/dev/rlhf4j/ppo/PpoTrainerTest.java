@@ -145,6 +145,93 @@ class PpoTrainerTest {
         }
     }
 
+    /** Scores NaN for the third rollout of every batch, like a broken reward model. */
+    static final class NanForThirdRollout implements SequenceScorer {
+        @Override
+        public NDArray scores(NDArray ids, NDArray mask, List<Sample> samples) {
+            NDArray s = new TargetTokens().scores(ids, mask, samples);
+            float[] v = s.toFloatArray();
+            v[2] = Float.NaN;
+            return s.getManager().create(v);
+        }
+    }
+
+    /** A critic whose values are all NaN: every loss is NaN. */
+    static final class NanCritic implements ValueModel {
+        private final ValueModel inner;
+
+        NanCritic(ValueModel inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public NDArray values(NDArray ids, NDArray mask) {
+            NDArray v = inner.values(ids, mask);
+            return v.add(Float.NaN); // add's backward does not read its operand (see Scalars)
+        }
+
+        @Override
+        public List<dev.rlhf4j.core.train.NamedParameter> trainableParameters() {
+            return inner.trainableParameters();
+        }
+
+        @Override
+        public void save(Path dir) {
+            inner.save(dir);
+        }
+
+        @Override
+        public void loadWeights(Path dir) {
+            inner.loadWeights(dir);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    private static void trainBroken(PpoConfig cfg, Path run, NDManager m, SequenceScorer scorer, boolean nanCritic)
+            throws IOException {
+        ModelConfig c = ModelConfig.gpt2(VOCAB, 32, 2, 4, 32);
+        try (Tokenizer tok = Tokenizer.load(Fixtures.parityModel("gpt2"));
+                CausalLM policy = new CausalLM(c, m, WeightSource.random(1, 0.02f, 2), true);
+                CausalLM reference = new CausalLM(c, m, WeightSource.random(1, 0.02f, 2), true);
+                ValueModel critic = RewardModels.critic(RewardModel.random(c, m, 3), tok)) {
+            ValueModel used = nanCritic ? new NanCritic(critic) : critic;
+            new PpoTrainer(cfg, new PpoTrainer.Models(policy, reference, scorer, used, tok), prompts(), run, List.of()).train();
+        }
+    }
+
+    /** A NaN score is caught before it reaches the advantages, naming the iteration and the rollout. */
+    @Test
+    void aNonFiniteScoreStopsTheRunBeforeItIsUsed(@TempDir Path tmp) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> trainBroken(config(3, 0.05, 0), tmp.resolve("run"), m, new NanForThirdRollout(), false));
+            assertEquals("ppo: stopped at iteration 1: the reward model (unused) scored rollout 3 of 16 as NaN; a"
+                    + " non-finite score would make every advantage of the batch NaN. Check the reward model's weights"
+                    + " and the responses it was given", e.getMessage());
+            assertTrue(!Files.exists(tmp.resolve("run/model")), "no final model is saved");
+        }
+    }
+
+    /** NaN losses are skipped at first, then stop the run instead of "succeeding" with an unchanged policy. */
+    @Test
+    void nonFiniteStepsInARowStopTheRun(@TempDir Path tmp) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            PpoConfig cfg = config(3, 0.05, 0, "\"max_skipped_steps\": 2,");
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> trainBroken(cfg, tmp.resolve("run"), m, new TargetTokens(), true));
+            assertTrue(e.getMessage().startsWith("ppo: stopped at iteration 1: the loss is NaN (policy gradient norm "),
+                    e.getMessage());
+            assertTrue(e.getMessage().endsWith("; 2 optimizer steps in a row were non-finite and skipped"
+                    + " (max_skipped_steps 2), so the policy no longer learns. Lower lr, set max_grad_norm, or check the"
+                    + " reward model and the critic"), e.getMessage());
+            assertTrue(!Files.exists(tmp.resolve("run/model")), "no final model is saved");
+        }
+    }
+
     /** A critic from the reward model must share the policy's tokenizer; the error names the key and the directory. */
     @Test
     void differentTokenizersAreRefused(@TempDir Path tmp) throws IOException {

@@ -2,8 +2,9 @@ package dev.rlhf4j.data;
 
 /**
  * An import that stopped: a file that cannot be read on (corrupt gzip, missing file, unknown
- * format) or, with {@code strict}, the first rejected record. The message names the file (and
- * line); {@link #summary()} accounts for every record read before the stop.
+ * format), with {@code strict} the first rejected record, or an output that cannot be written
+ * (then nothing was written and there is no summary). The message names the file (and line);
+ * {@link #summary()} accounts for every record read before the stop.
  */
 public final class ImportException extends RuntimeException {
 

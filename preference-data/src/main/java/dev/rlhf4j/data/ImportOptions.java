@@ -2,6 +2,7 @@ package dev.rlhf4j.data;
 
 import dev.rlhf4j.data.clean.ConflictRule;
 import dev.rlhf4j.data.importers.FormatOptions;
+import dev.rlhf4j.data.io.ReadLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +24,14 @@ import java.util.function.Consumer;
  * @param conflictRule what to do with the same pair labelled both ways (default majority)
  * @param formatOptions importer options ({@code key=value})
  * @param source overrides every record's {@code source} (default: the format's name)
+ * @param readLimits the longest record (default 64 MiB: a longer JSON Lines line is rejected, a
+ *     longer CSV row or JSON array element ends its file) and the most a gzip-compressed Parquet
+ *     file may decompress to (default 4 GiB); see {@link ReadLimits}
  * @param log progress and detection messages (default: none)
  */
 public record ImportOptions(List<Path> inputs, Path output, Path rejects, String format, boolean strict,
         boolean dedupe, ConflictRule conflictRule, FormatOptions formatOptions, String source,
-        Consumer<String> log) {
+        ReadLimits readLimits, Consumer<String> log) {
 
     public static final String AUTO = "auto";
 
@@ -54,6 +58,9 @@ public record ImportOptions(List<Path> inputs, Path output, Path rejects, String
         if (formatOptions == null) {
             formatOptions = FormatOptions.NONE;
         }
+        if (readLimits == null) {
+            readLimits = ReadLimits.DEFAULT;
+        }
         if (log == null) {
             log = m -> { };
         }
@@ -74,6 +81,8 @@ public record ImportOptions(List<Path> inputs, Path output, Path rejects, String
         private ConflictRule conflictRule = ConflictRule.MAJORITY;
         private FormatOptions formatOptions = FormatOptions.NONE;
         private String source;
+        private long maxLineBytes = ReadLimits.DEFAULT_MAX_RECORD_BYTES;
+        private long maxParquetBytes = ReadLimits.DEFAULT_MAX_DECOMPRESSED_BYTES;
         private Consumer<String> log;
 
         private Builder() {}
@@ -129,6 +138,18 @@ public record ImportOptions(List<Path> inputs, Path output, Path rejects, String
             return this;
         }
 
+        /** The longest record, in bytes (default 64 MiB). */
+        public Builder optMaxLineBytes(long maxLineBytes) {
+            this.maxLineBytes = maxLineBytes;
+            return this;
+        }
+
+        /** The most a gzip-compressed Parquet file may decompress to, in bytes (default 4 GiB). */
+        public Builder optMaxParquetBytes(long maxParquetBytes) {
+            this.maxParquetBytes = maxParquetBytes;
+            return this;
+        }
+
         public Builder optLog(Consumer<String> log) {
             this.log = log;
             return this;
@@ -136,7 +157,7 @@ public record ImportOptions(List<Path> inputs, Path output, Path rejects, String
 
         public ImportOptions build() {
             return new ImportOptions(inputs, output, rejects, format, strict, dedupe, conflictRule,
-                    formatOptions, source, log);
+                    formatOptions, source, new ReadLimits(maxLineBytes, maxParquetBytes), log);
         }
     }
 }

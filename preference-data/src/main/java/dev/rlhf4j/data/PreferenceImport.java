@@ -18,11 +18,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Imports export files into canonical JSON Lines, streaming record by record:
@@ -39,7 +41,9 @@ import java.util.Map;
  * </ol>
  * A file that cannot be read on (corrupt or truncated gzip, broken JSON array) stops the import
  * with an {@link ImportException} naming the file; everything read before it is written and
- * counted in the exception's summary.
+ * counted in the exception's summary. An output that cannot be written (a full disk) stops it
+ * too, and then nothing reaches the output and rejects paths: both are written beside their
+ * final paths and renamed into place only once complete.
  */
 public final class PreferenceImport {
 
@@ -50,6 +54,7 @@ public final class PreferenceImport {
     private final Map<String, Long> reasons = new HashMap<>();
     private final List<ImportSummary.FileSummary> files = new ArrayList<>();
     private BufferedWriter rejectsOut;
+    private Path rejectsTemp;
     private long read;
     private long inputRecords;
     private long written;
@@ -91,24 +96,34 @@ public final class PreferenceImport {
         Throwable cause = null;
         Deduplicator.Result dedupeResult = null;
         try {
-            for (Path input : options.inputs()) {
-                importFile(input, out, dedupe);
-            }
-        } catch (StopImport e) {
-            failure = e.getMessage();
-            cause = e.getCause();
-        } finally {
             try {
-                if (dedupe != null) {
-                    dedupeResult = dedupe.finish(out, this::reject);
-                    written = dedupeResult.written();
-                } else {
-                    written = out.written();
+                for (Path input : options.inputs()) {
+                    importFile(input, out, dedupe);
                 }
-            } finally {
-                out.close();
-                closeRejects();
+            } catch (StopImport e) {
+                // an unreadable input: what was read before it is still written and counted
+                failure = e.getMessage();
+                cause = e.getCause();
             }
+            if (dedupe != null) {
+                dedupeResult = dedupe.finish(out, this::reject);
+                written = dedupeResult.written();
+            } else {
+                written = out.written();
+            }
+            out.close();
+            closeRejects();
+        } catch (RuntimeException e) {
+            // the output or rejects could not be written (a full disk): neither path gets a partial file
+            out.abort();
+            abortRejects();
+            if (dedupe != null) {
+                dedupe.close();
+            }
+            if (e instanceof UncheckedIOException io) {
+                throw new ImportException(io.getMessage(), null, io);
+            }
+            throw e;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         ImportSummary summary = new ImportSummary(read, inputRecords, written, rejected,
@@ -133,7 +148,7 @@ public final class PreferenceImport {
     private void importFile(Path input, RecordWriter out, Deduplicator dedupe) {
         RecordSource source;
         try {
-            source = RecordSources.open(input);
+            source = RecordSources.open(input, options.readLimits());
         } catch (InputException e) {
             throw new StopImport(e.getMessage(), e);
         }
@@ -298,7 +313,9 @@ public final class PreferenceImport {
                 if (parent != null) {
                     Files.createDirectories(parent);
                 }
-                rejectsOut = Files.newBufferedWriter(p, StandardCharsets.UTF_8);
+                rejectsTemp = p.toAbsolutePath().resolveSibling("." + p.getFileName() + ".tmp-" + UUID.randomUUID()
+                        .toString().substring(0, 8));
+                rejectsOut = Files.newBufferedWriter(rejectsTemp, StandardCharsets.UTF_8);
             }
             rejectsOut.write(where);
             rejectsOut.write(": ");
@@ -330,13 +347,34 @@ public final class PreferenceImport {
         return reason.substring(0, cut);
     }
 
+    /** Finishes the rejects file and renames it into place (written beside it, like the output). */
     private void closeRejects() {
         if (rejectsOut != null) {
             try {
                 rejectsOut.close();
+                rejectsOut = null;
+                Files.move(rejectsTemp, options.rejects(), StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
                 throw new UncheckedIOException(options.rejects() + ": cannot write (" + e.getMessage() + ")", e);
             }
+        }
+    }
+
+    private void abortRejects() {
+        if (rejectsTemp == null) {
+            return;
+        }
+        try {
+            if (rejectsOut != null) {
+                rejectsOut.close();
+            }
+        } catch (IOException e) {
+            // being discarded
+        }
+        try {
+            Files.deleteIfExists(rejectsTemp);
+        } catch (IOException e) {
+            // a hidden leftover is harmless
         }
     }
 

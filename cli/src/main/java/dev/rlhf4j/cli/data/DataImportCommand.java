@@ -32,7 +32,8 @@ import picocli.CommandLine.Parameters;
             "Import preference exports into canonical JSON Lines.",
             "Prints read = written + rejected + duplicates; rejected records go to the rejects file as"
                     + " 'file:line: reason' followed by the raw record.",
-            "Exit codes: 0 done, 1 stopped (unreadable file, undetectable format, --strict), 2 bad arguments."
+            "Exit codes: 0 done, 1 stopped (unreadable file, undetectable format, --strict, output not writable:"
+                    + " then the output path is left as it was), 2 bad arguments."
         })
 public final class DataImportCommand implements Callable<Integer> {
 
@@ -71,6 +72,15 @@ public final class DataImportCommand implements Callable<Integer> {
     @Option(names = "--source", paramLabel = "NAME", description = "Write this as every record's source (default: the format name).")
     String source;
 
+    @Option(names = "--max-line-bytes", defaultValue = "67108864", paramLabel = "N",
+            description = "Longest record: a longer JSON Lines line is rejected, a longer CSV row or JSON array element"
+                    + " stops the import (default: ${DEFAULT-VALUE}, 64 MiB).")
+    long maxLineBytes;
+
+    @Option(names = "--max-parquet-bytes", defaultValue = "4294967296", paramLabel = "N",
+            description = "Most a gzip-compressed Parquet file may decompress to (default: ${DEFAULT-VALUE}, 4 GiB).")
+    long maxParquetBytes;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -96,6 +106,8 @@ public final class DataImportCommand implements Callable<Integer> {
                 .optConflictRule(conflicts)
                 .optFormatOptions(formatOptions)
                 .optSource(source)
+                .optMaxLineBytes(maxLineBytes)
+                .optMaxParquetBytes(maxParquetBytes)
                 .optLog(m -> {
                     err.println(m);
                     err.flush();

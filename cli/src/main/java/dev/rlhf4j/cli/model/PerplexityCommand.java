@@ -16,8 +16,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code rlhf4j perplexity --model DIR --data FILE.jsonl}: one JSON object on stdout. */
-@Command(name = "perplexity", description = "Mean negative log-likelihood and perplexity of texts, as transformers computes them.")
+/**
+ * {@code rlhf4j perplexity --model DIR --data FILE.jsonl}: one JSON object on stdout. A result that
+ * is NaN or infinite exits 1 with a message naming the model and the data, so that a script never
+ * takes a broken model for a scored one.
+ */
+@Command(name = "perplexity", description = {"Mean negative log-likelihood and perplexity of texts, as transformers computes them.",
+        "Exit codes: 0 done, 1 the result is NaN or infinite (no token scored, or the model's outputs overflow)."})
 public final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "model directory") Path model;
     @Option(names = "--data", required = true, description = "JSONL, one {\"text\": ...} per line") Path data;
@@ -37,6 +42,13 @@ public final class PerplexityCommand implements Callable<Integer> {
             out.put("mean_nll", r.meanNll());
             out.put("perplexity", r.perplexity());
             System.out.println(new ObjectMapper().writeValueAsString(out));
+            if (!Double.isFinite(r.meanNll()) || !Double.isFinite(r.perplexity())) {
+                System.err.printf("rlhf4j perplexity: the result is not finite (mean NLL %s, perplexity %s) for model %s"
+                        + " on data %s: %s%n", r.meanNll(), r.perplexity(), model, data, r.tokensScored() == 0
+                        ? "no token was scored (every text has fewer than 2 tokens)"
+                        : "the model's log-probabilities are not finite (its weights are broken or its outputs overflow)");
+                return 1;
+            }
         }
         return 0;
     }

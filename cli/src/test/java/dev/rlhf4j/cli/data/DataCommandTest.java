@@ -85,6 +85,23 @@ class DataCommandTest {
     }
 
     @Test
+    void maxLineBytesRejectsLongerLines() throws Exception {
+        Path in = tmp.resolve("in.jsonl");
+        Files.writeString(in, "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n"
+                + "{\"prompt\": \"" + "x".repeat(2000) + "\", \"chosen\": \"a\", \"rejected\": \"b\"}\n");
+        Path out = tmp.resolve("o.jsonl");
+        Run r = run("data", "import", in.toString(), "-o", out.toString(), "--max-line-bytes", "1000");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("read 2 = written 1 + rejected 1 + duplicates 0"), r.out());
+        assertTrue(r.out().contains("1  line longer than 1000 bytes"), r.out());
+        assertEquals(in + ":2: line longer than 1000 bytes (--max-line-bytes)",
+                Files.readAllLines(tmp.resolve("o.jsonl.rejects.txt")).get(0));
+        Run bad = run("data", "import", in.toString(), "-o", out.toString(), "--max-line-bytes", "0");
+        assertEquals(2, bad.exit());
+        assertEquals("rlhf4j data import: import.max_line_bytes must be between 1 and 2147483639, but is: 0", bad.err().strip());
+    }
+
+    @Test
     void formatsListsEveryFormat() {
         Run r = run("data", "formats");
         assertEquals(0, r.exit());

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.cli.Rlhf4j;
+import dev.rlhf4j.core.checkpoint.NamedTensor;
+import dev.rlhf4j.core.checkpoint.SafetensorsCheckpoint;
+import dev.rlhf4j.core.checkpoint.SafetensorsWriter;
 import dev.rlhf4j.core.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -14,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,6 +54,66 @@ class ModelCommandsTest {
         assertEquals(expected.get("tokens_scored").asLong(), out.get("tokens_scored").asLong());
         assertEquals(expected.get("mean_nll").asDouble(), out.get("mean_nll").asDouble(), 1e-5 * expected.get("mean_nll").asDouble());
         assertEquals(expected.get("perplexity").asDouble(), out.get("perplexity").asDouble(), 1e-4 * expected.get("perplexity").asDouble());
+    }
+
+    /** Runs a command, returning its exit code, its stdout and its own message on stderr. */
+    private static String[] runForExit(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Rlhf4j.commandLine().execute(args);
+            String message = err.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("rlhf4j "))
+                    .findFirst().orElse(err.toString(StandardCharsets.UTF_8)); // without the libraries' log lines
+            return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8), message};
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** A NaN or infinite perplexity is a failure, not a number to report. */
+    @Test
+    void perplexityThatIsNotFiniteExitsOne(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("texts.jsonl");
+        Files.writeString(data, "{\"text\": \"The miller and the baker.\"}\n");
+        Path empty = tmp.resolve("empty.jsonl");
+        Files.writeString(empty, "{\"text\": \"\"}\n");
+        Path gpt2 = Fixtures.parityModel("gpt2");
+        String[] none = runForExit("perplexity", "--model", gpt2.toString(), "--data", empty.toString());
+        assertEquals("1", none[0], none[2]);
+        assertEquals("rlhf4j perplexity: the result is not finite (mean NLL NaN, perplexity NaN) for model " + gpt2
+                + " on data " + empty + ": no token was scored (every text has fewer than 2 tokens)", none[2].strip());
+
+        // finite weights whose outputs overflow: the final norm's gain at the largest float
+        Path broken = tmp.resolve("broken");
+        Files.createDirectories(broken);
+        try (Stream<Path> files = Files.list(gpt2)) {
+            for (Path f : files.toList()) {
+                if (!f.getFileName().toString().endsWith(".safetensors")) {
+                    Files.copy(f, broken.resolve(f.getFileName()));
+                }
+            }
+        }
+        List<NamedTensor> tensors = new ArrayList<>();
+        try (SafetensorsCheckpoint c = SafetensorsCheckpoint.open(gpt2)) {
+            for (String name : c.names()) {
+                float[] v = c.readFloats(name);
+                if (name.equals("transformer.ln_f.weight")) {
+                    java.util.Arrays.fill(v, Float.MAX_VALUE);
+                }
+                tensors.add(NamedTensor.f32(name, c.info(name).shape(), v));
+            }
+        }
+        SafetensorsWriter.write(broken.resolve("model.safetensors"), tensors, SafetensorsWriter.TRANSFORMERS_METADATA);
+        String[] overflow = runForExit("perplexity", "--model", broken.toString(), "--data", data.toString());
+        assertEquals("1", overflow[0], overflow[2]);
+        assertEquals("rlhf4j perplexity: the result is not finite (mean NLL NaN, perplexity NaN) for model " + broken
+                + " on data " + data + ": the model's log-probabilities are not finite (its weights are broken or its"
+                + " outputs overflow)", overflow[2].strip());
     }
 
     @ParameterizedTest

@@ -56,8 +56,8 @@ public final class ModelDirectory {
     }
 
     /**
-     * Weights from a checkpoint, looked up by Hugging Face name; a name missing from the checkpoint
-     * is an error naming the directory and the tensor.
+     * Weights from a checkpoint, looked up by Hugging Face name; a name missing from the checkpoint,
+     * or a tensor holding NaN or an infinity, is an error naming the tensor and its file.
      */
     public static WeightSource weights(SafetensorsCheckpoint checkpoint, Path dir) {
         return (name, shape, manager) -> {
@@ -70,8 +70,31 @@ public final class ModelDirectory {
                 throw new IllegalArgumentException(dir + ": tensor " + stored + " has shape "
                         + Arrays.toString(storedShape) + "; config.json implies " + shape);
             }
-            return manager.create(checkpoint.readFloats(stored), shape);
+            return manager.create(finite(checkpoint.readFloats(stored), stored, checkpoint.file(stored)), shape);
         };
+    }
+
+    /**
+     * Returns {@code values}, or throws naming the tensor and its file when one is NaN or infinite:
+     * such weights make every output NaN, and training from them would "succeed" with nothing learnt.
+     * One pass over the floats, a small part of reading them.
+     */
+    public static float[] finite(float[] values, String tensor, Path file) {
+        int bad = 0;
+        int first = -1;
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                if (bad++ == 0) {
+                    first = i;
+                }
+            }
+        }
+        if (bad > 0) {
+            throw new IllegalArgumentException(file + ": tensor \"" + tensor + "\" holds " + bad + " non-finite "
+                    + (bad == 1 ? "value" : "values") + " (the first, element " + first + " of " + values.length + ", is "
+                    + values[first] + "); the checkpoint is corrupt or was saved from a diverged run");
+        }
+        return values;
     }
 
     /** The stored name of a tensor: as is, or without GPT-2's {@code transformer.} prefix. */
@@ -198,13 +221,14 @@ public final class ModelDirectory {
         }
     }
 
-    /** Reads one extra tensor (a reward head, say) from a model directory, or null when absent. */
+    /** Reads one extra tensor (a reward head, say) from a model directory, or null when absent; NaN or Inf is an error. */
     public static NDArray readTensor(Path dir, String name, NDManager manager) {
         try (SafetensorsCheckpoint checkpoint = open(dir)) {
             if (!checkpoint.contains(name)) {
                 return null;
             }
-            return manager.create(checkpoint.readFloats(name), new Shape(checkpoint.info(name).shape()));
+            return manager.create(finite(checkpoint.readFloats(name), name, checkpoint.file(name)),
+                    new Shape(checkpoint.info(name).shape()));
         }
     }
 }

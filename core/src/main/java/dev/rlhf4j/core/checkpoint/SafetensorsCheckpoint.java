@@ -187,6 +187,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return fileOf.containsKey(name);
     }
 
+    /** The file (shard) holding tensor {@code name}. */
+    public Path file(String name) {
+        return fileFor(name).path();
+    }
+
     /** The header entry of tensor {@code name}; offsets are relative to its own file's buffer. */
     public TensorInfo info(String name) {
         return fileFor(name).info(name);

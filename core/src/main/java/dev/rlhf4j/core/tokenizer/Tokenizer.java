@@ -78,15 +78,19 @@ public final class Tokenizer implements AutoCloseable {
         }
         int padId = firstId(gc.get("pad_token_id"), mc.get("pad_token_id"), idOf(hf, pad));
         String template = templateText(tc.get("chat_template"));
+        Path templateFile = dir.resolve("tokenizer_config.json");
         if (template == null && Files.exists(dir.resolve("chat_template.jinja"))) {
+            templateFile = dir.resolve("chat_template.jinja");
             try {
-                template = Files.readString(dir.resolve("chat_template.jinja"));
+                template = Files.readString(templateFile);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-        return new Tokenizer(hf, dir, bos, eos, bosId, eosIds, padId,
-                new ChatTemplate(template != null ? template : ChatTemplate.PLAIN));
+        // a template's errors name the file it came from, so the user knows which model to blame
+        ChatTemplate chatTemplate = template != null ? new ChatTemplate(template, templateFile.toString())
+                : new ChatTemplate(ChatTemplate.PLAIN, "built-in chat template (" + dir + " has none)");
+        return new Tokenizer(hf, dir, bos, eos, bosId, eosIds, padId, chatTemplate);
     }
 
     /** Token ids of {@code text}, special tokens added as the tokenizer's post-processor says. */

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.io.CountingInputStream;
 import dev.rlhf4j.data.record.RecordJson;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.List;
@@ -15,19 +14,22 @@ import org.apache.commons.csv.CSVRecord;
 /**
  * CSV with a header row (RFC 4180 quoting; fields may span lines). Each row becomes an object of
  * column name to string value; empty cells become empty strings. A row with the wrong number of
- * cells becomes an error record; a quote that is never closed ends the file.
+ * cells becomes an error record; a quote that is never closed ends the file, and so does a row
+ * longer than the record limit (its end cannot be found without reading it: see {@link ReadLimits}).
  */
 final class CsvSource extends AbstractRecordSource {
 
     private final CountingInputStream counting;
+    private final BoundedReader reader;
     private final CSVParser parser;
     private final Iterator<CSVRecord> rows;
     private final List<String> header;
     private long lastLine = 1;
 
-    CsvSource(String file, boolean gzip, CountingInputStream counting, Reader reader) throws IOException {
+    CsvSource(String file, boolean gzip, CountingInputStream counting, BoundedReader reader) throws IOException {
         super(file, gzip, Container.CSV);
         this.counting = counting;
+        this.reader = reader;
         try {
             this.parser = CSVFormat.RFC4180.builder()
                     .setHeader()
@@ -42,6 +44,7 @@ final class CsvSource extends AbstractRecordSource {
         this.header = parser.getHeaderNames();
         this.rows = parser.iterator();
         this.lastLine = parser.getCurrentLineNumber();
+        reader.startRecord();
     }
 
     @Override
@@ -58,6 +61,7 @@ final class CsvSource extends AbstractRecordSource {
             throw failure(e);
         }
         lastLine = parser.getCurrentLineNumber();
+        reader.startRecord();
         ObjectNode node = RecordJson.MAPPER.createObjectNode();
         int n = Math.min(row.size(), header.size());
         for (int i = 0; i < n; i++) {
@@ -75,6 +79,11 @@ final class CsvSource extends AbstractRecordSource {
 
     private InputException failure(RuntimeException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof BoundedReader.RecordTooLongException) {
+            return new InputException(file() + ": the row after line " + lastLine + " is a " + cause.getMessage()
+                    + "; the rest of the file cannot be read (a quoted CSV cell may span lines); the records before"
+                    + " it were read", e);
+        }
         String what = cause instanceof IOException io && !(cause.getMessage() != null
                 && cause.getMessage().contains("EOF reached before encapsulated token finished"))
                 ? RecordSources.describe(io, gzip())

@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.io.CountingInputStream;
 import dev.rlhf4j.data.record.RecordJson;
 import java.io.IOException;
-import java.io.Reader;
 
 /**
  * A JSON array of records, read element by element with Jackson's streaming parser: only one
  * element is in memory at a time. JSON that breaks off or is malformed ends the file with an
- * {@link InputException} (the parser cannot resynchronise inside an array).
+ * {@link InputException} (the parser cannot resynchronise inside an array), and so does an element
+ * longer than the record limit (see {@link ReadLimits}).
  */
 final class JsonArraySource extends AbstractRecordSource {
 
@@ -21,13 +21,15 @@ final class JsonArraySource extends AbstractRecordSource {
             .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final CountingInputStream counting;
+    private final BoundedReader reader;
     private final JsonParser parser;
     private boolean started;
     private long lastLine;
 
-    JsonArraySource(String file, boolean gzip, CountingInputStream counting, Reader reader) throws IOException {
+    JsonArraySource(String file, boolean gzip, CountingInputStream counting, BoundedReader reader) throws IOException {
         super(file, gzip, Container.JSON_ARRAY);
         this.counting = counting;
+        this.reader = reader;
         this.parser = RecordJson.MAPPER.createParser(reader);
     }
 
@@ -42,6 +44,7 @@ final class JsonArraySource extends AbstractRecordSource {
                     throw new InputException(file + ":1: expected a JSON array of records");
                 }
             }
+            reader.startRecord();
             JsonToken t = parser.nextToken();
             if (t == JsonToken.END_ARRAY || t == null) {
                 if (t == null) {
@@ -63,6 +66,9 @@ final class JsonArraySource extends AbstractRecordSource {
             long line = e.getLocation() == null ? lastLine : e.getLocation().getLineNr();
             throw new InputException(file + ":" + line + ": malformed JSON, the rest of the file cannot be read: "
                     + JsonlSource.jsonProblem(e), e);
+        } catch (BoundedReader.RecordTooLongException e) {
+            throw new InputException(file + ": the array element after line " + lastLine + " is a " + e.getMessage()
+                    + "; the rest of the file cannot be read; the records before it were read", e);
         } catch (IOException e) {
             throw new InputException(file + ": " + RecordSources.describe(e, gzip())
                     + " after line " + lastLine + "; the records before it were read", e);

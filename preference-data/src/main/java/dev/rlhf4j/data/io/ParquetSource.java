@@ -20,7 +20,8 @@ import java.util.zip.GZIPInputStream;
  * dependency that works offline): each row comes back as one JSON object ({@code to_json}), so
  * nested lists and structs keep their shape. Rows are fetched in chunks, not loaded whole. A
  * gzip-compressed Parquet file is first decompressed to a temporary file (Parquet needs random
- * access). The "line" of a row is its 1-based row number.
+ * access), at most {@link ReadLimits#maxDecompressedBytes()} of it, so that a small file cannot fill
+ * the disk. The "line" of a row is its 1-based row number.
  */
 final class ParquetSource extends AbstractRecordSource {
 
@@ -33,7 +34,7 @@ final class ParquetSource extends AbstractRecordSource {
     private ResultSet rows;
     private long row;
 
-    ParquetSource(Path path, String file, boolean gzip) throws IOException {
+    ParquetSource(Path path, String file, boolean gzip, long maxDecompressedBytes) throws IOException {
         super(file, gzip, Container.PARQUET);
         this.path = path;
         try {
@@ -46,12 +47,13 @@ final class ParquetSource extends AbstractRecordSource {
         Path source = path;
         if (gzip) {
             temp = Files.createTempFile("rlhf4j-", ".parquet");
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(path));
-                    OutputStream out = Files.newOutputStream(temp)) {
-                in.transferTo(out);
-            } catch (IOException e) {
+            try {
+                decompress(path, temp, maxDecompressedBytes, file);
+            } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(temp);
-                throw new InputException(file + ": " + RecordSources.describe(e, true), e);
+                throw e instanceof InputException ie ? ie
+                        : new InputException(file + ": " + RecordSources.describe(
+                                e instanceof IOException io ? io : new IOException(e), true), e);
             }
             source = temp;
         } else {
@@ -65,6 +67,28 @@ final class ParquetSource extends AbstractRecordSource {
         } catch (SQLException e) {
             cleanup();
             throw new InputException(file + ": not a readable Parquet file (" + firstLine(e.getMessage()) + ")", e);
+        }
+    }
+
+    /** Inflates {@code path} into {@code temp}, stopping past {@code max} bytes. */
+    private static void decompress(Path path, Path temp, long max, String file) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(path), 1 << 16);
+                OutputStream out = Files.newOutputStream(temp)) {
+            byte[] buf = new byte[1 << 16];
+            long total = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                total += n;
+                if (total > max) {
+                    throw new InputException(file + ": decompresses to more than " + max + " bytes"
+                            + " (--max-parquet-bytes); Parquet must be decompressed to a temporary file to be read."
+                            + " Raise the limit if the file is genuine");
+                }
+                try {
+                    out.write(buf, 0, n);
+                } catch (IOException e) {
+                    throw new InputException(file + ": cannot decompress it to " + temp + " (" + e.getMessage() + ")", e);
+                }
+            }
         }
     }
 

@@ -6,7 +6,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,6 +28,11 @@ public final class RecordSources {
      * @throws InputException when the file is missing or unreadable
      */
     public static RecordSource open(Path path) {
+        return open(path, ReadLimits.DEFAULT);
+    }
+
+    /** As {@link #open(Path)}, with the given bounds on one record and on decompressed Parquet. */
+    public static RecordSource open(Path path, ReadLimits limits) {
         String file = path.toString();
         if (!Files.isRegularFile(path)) {
             throw new InputException(file + ": no such file");
@@ -37,7 +41,7 @@ public final class RecordSources {
             boolean gzip = isGzip(path);
             Container container = Container.fromName(path.getFileName().toString());
             if (container == Container.PARQUET) {
-                return new ParquetSource(path, file, gzip);
+                return new ParquetSource(path, file, gzip, limits.maxDecompressedBytes());
             }
             CountingInputStream counting = new CountingInputStream(Files.newInputStream(path));
             InputStream in = new BufferedInputStream(counting, BUFFER);
@@ -51,9 +55,9 @@ public final class RecordSources {
                 container = sniff(buffered);
             }
             return switch (container) {
-                case JSONL -> new JsonlSource(file, gzip, counting, in);
-                case JSON_ARRAY -> new JsonArraySource(file, gzip, counting, reader(in));
-                case CSV -> new CsvSource(file, gzip, counting, reader(in));
+                case JSONL -> new JsonlSource(file, gzip, counting, in, limits.maxRecordBytes());
+                case JSON_ARRAY -> new JsonArraySource(file, gzip, counting, reader(in, limits));
+                case CSV -> new CsvSource(file, gzip, counting, reader(in, limits));
                 case PARQUET -> throw new AssertionError();
             };
         } catch (NoSuchFileException e) {
@@ -69,8 +73,9 @@ public final class RecordSources {
         }
     }
 
-    private static Reader reader(InputStream in) {
-        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), BUFFER);
+    private static BoundedReader reader(InputStream in, ReadLimits limits) {
+        return new BoundedReader(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), BUFFER),
+                limits.maxRecordBytes());
     }
 
     private static void skipByteOrderMark(BufferedInputStream in) throws IOException {
