@@ -58,10 +58,27 @@ class SftConfigTest {
                 error("sft:\n  data: d.jsonl\n  output: out\n"));
         assertEquals("run.yaml: sft.training.eval_every is 10, but eval_data is not set: name a held-out file or set"
                 + " eval_every to 0", error(REQUIRED + "  training: {eval_every: 10}\n"));
-        assertEquals("run.yaml: sft.packing must be true or false (Cannot coerce String value (\"yes please\") to"
-                + " `java.lang.Boolean` value (but might if coercion using `CoercionConfig` was enabled))",
+        assertEquals("run.yaml: sft.packing must be true or false, but is: yes please",
                 error(REQUIRED + "  packing: yes please\n"));
         assertEquals("run.yaml: sft.training.lr must be > 0, but is: -1.0", error(REQUIRED + "  training: {lr: -1}\n"));
+    }
+
+    /** A float where an integer goes, or text where a number goes, is an error, never rounded or defaulted. */
+    @Test
+    void numbersMustHaveTheKeysType() {
+        assertEquals("run.yaml: sft.training.batch_size must be an integer, but is: 8.5",
+                error(REQUIRED + "  training: {batch_size: 8.5}\n"));
+        assertEquals("run.yaml: sft.training.max_steps must be an integer, but is: 100.0",
+                error(REQUIRED + "  training: {max_steps: 100.0}\n"));
+        assertEquals("run.yaml: sft.seed must be an integer, but is: abc", error(REQUIRED + "  seed: abc\n"));
+        assertEquals("run.yaml: sft.training.lr must be a number, but is: fast", error(REQUIRED + "  training: {lr: fast}\n"));
+        ConfigFile cfg = ConfigFile.of("run.yaml", tree(REQUIRED));
+        cfg.set("sft.max_length=256.5");
+        assertEquals("run.yaml: sft.max_length must be an integer, but is: 256.5",
+                assertThrows(ConfigException.class, () -> cfg.bind("sft", SftConfig.class)).getMessage());
+        assertEquals("run.yaml: sft.packing must be true or false, but is: 1", error(REQUIRED + "  packing: 1\n"));
+        assertEquals("run.yaml: sft.max_length must be an integer, but is: 512", error(REQUIRED + "  max_length: \"512\"\n"));
+        assertEquals(2.0, bind(REQUIRED + "  training: {epochs: 2}\n").training().epochs(), "an integer is a number");
     }
 
     private static String error(String yaml) {

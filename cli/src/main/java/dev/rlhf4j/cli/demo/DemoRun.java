@@ -96,7 +96,7 @@ public final class DemoRun {
         overrides.forEach(config::set);
         this.demo = config.bind("demo", DemoConfig.class);
         this.run = new RunConfig(config, out);
-        this.seed = config.node("seed").asLong(1);
+        this.seed = config.value("seed", Long.class, 1L);
     }
 
     /** The demo's measurements of responses: gold reward and grammatical rate (never used for training). */

@@ -53,10 +53,11 @@ public final class RunConfig {
                 errors.add(file.source() + ": unknown key " + k + "; accepted keys: " + String.join(", ", TOP_LEVEL.stream().sorted().toList()));
             }
         });
-        this.name = root.path("name").asText("run");
-        this.runDir = runDir != null ? runDir : Path.of(root.path("runs_dir").asText("runs"), name);
+        this.name = topLevel(file, "name", String.class, "run", errors);
+        long seed = topLevel(file, "seed", Long.class, 0L, errors);
+        this.runDir = runDir != null ? runDir : Path.of(topLevel(file, "runs_dir", String.class, "runs", errors), name);
         substitute(file, "${run}", this.runDir.toString());
-        chain(file);
+        chain(file, seed);
         for (Stage s : Stage.values()) {
             if (file.has(s.key())) {
                 stages.add(s);
@@ -68,8 +69,17 @@ public final class RunConfig {
         }
     }
 
-    private void chain(ConfigFile f) {
-        long seed = f.node("seed").asLong(0);
+    /** A top-level scalar, or {@code fallback} when it is absent or wrong (then an error is added). */
+    private static <T> T topLevel(ConfigFile f, String key, Class<T> type, T fallback, List<String> errors) {
+        try {
+            return f.value(key, type, fallback);
+        } catch (ConfigException e) {
+            errors.add(e.getMessage());
+            return fallback;
+        }
+    }
+
+    private void chain(ConfigFile f, long seed) {
         boolean hasData = f.has("data");
         boolean hasSft = f.has("sft");
         boolean hasRm = f.has("reward_model");

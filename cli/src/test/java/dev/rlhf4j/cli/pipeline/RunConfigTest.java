@@ -105,4 +105,19 @@ class RunConfigTest {
                 () -> new Pipeline(run, List.of()).run(java.util.EnumSet.of(Stage.PPO), false));
         assertTrue(ppoOnly.getMessage().contains("ppo.policy: no such directory: " + run.sft().output()), ppoOnly.getMessage());
     }
+
+    @Test
+    void topLevelKeysHaveTheirType(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("bad.yaml");
+        Files.writeString(file, "name: [a, b]\nseed: abc\nruns_dir: {x: 1}\nsft: {model: m, data: d, training: {batch_size: 8.5}}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> new RunConfig(ConfigFile.load(file, List.of()), null));
+        assertEquals(String.join("\n",
+                file + ": name must be a string, but is: [\"a\",\"b\"]",
+                file + ": seed must be an integer, but is: abc",
+                file + ": runs_dir must be a string, but is: {\"x\":1}",
+                file + ": sft.training.batch_size must be an integer, but is: 8.5"), e.getMessage());
+        ConfigException f = assertThrows(ConfigException.class,
+                () -> new RunConfig(ConfigFile.load(file, List.of("name=n", "runs_dir=r", "seed=7.5", "sft.training.batch_size=8")), null));
+        assertEquals(file + ": seed must be an integer, but is: 7.5", f.getMessage());
+    }
 }

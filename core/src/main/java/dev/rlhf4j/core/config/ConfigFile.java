@@ -3,6 +3,7 @@ package dev.rlhf4j.core.config;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
@@ -29,12 +30,19 @@ import java.util.stream.Collectors;
  * }</pre>
  */
 public final class ConfigFile {
+    /**
+     * Binds values as written, never converting one kind of scalar into another: {@code 8.5} for an
+     * integer key is an error (Jackson would truncate it to 8), as is {@code "abc"} or {@code "8"}
+     * for a number and {@code 1} for a boolean. An integer for a floating-point key is a number and
+     * binds.
+     */
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .enable(com.fasterxml.jackson.databind.MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS);
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS);
 
     private final String source;
     private final ObjectNode root;
@@ -134,8 +142,24 @@ public final class ConfigFile {
         if (section.isMissingNode() || section.isNull()) {
             section = JsonNodeFactory.instance.objectNode();
         }
+        return convert(dotted, section, type);
+    }
+
+    /**
+     * The scalar or list at {@code dotted} as {@code type} (absent or null: {@code fallback}), with the
+     * same checks as {@link #bind}: {@code seed: abc} is an error naming the file and the key.
+     */
+    public <T> T value(String dotted, Class<T> type, T fallback) {
+        JsonNode node = node(dotted);
+        if (node.isMissingNode() || node.isNull()) {
+            return fallback;
+        }
+        return convert(dotted, node, type);
+    }
+
+    private <T> T convert(String dotted, JsonNode node, Class<T> type) {
         try {
-            return YAML.treeToValue(section, type);
+            return YAML.treeToValue(node, type);
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
                     .collect(Collectors.joining(", "));
@@ -148,8 +172,10 @@ public final class ConfigFile {
             throw new ConfigException(source + ": " + key(dotted, e) + " must be " + expected(e.getTargetType())
                     + ", but is: " + e.getValue());
         } catch (MismatchedInputException e) {
+            JsonNode found = at(node, e);
             throw new ConfigException(source + ": " + key(dotted, e) + " must be " + expected(e.getTargetType())
-                    + " (" + e.getOriginalMessage().split("\n")[0] + ")");
+                    + (found.isMissingNode() ? " (" + e.getOriginalMessage().split("\n")[0] + ")"
+                            : ", but is: " + (found.isValueNode() ? found.asText() : found.toString())));
         } catch (JsonMappingException e) {
             throw new ConfigException(source + ": " + key(dotted, e) + ": " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -167,6 +193,15 @@ public final class ConfigFile {
             }
         }
         return k.toString();
+    }
+
+    /** The node the error {@code e} is about, inside {@code node}; missing if the path leads nowhere. */
+    private static JsonNode at(JsonNode node, JsonMappingException e) {
+        JsonNode n = node;
+        for (JsonMappingException.Reference r : e.getPath()) {
+            n = r.getFieldName() != null ? n.path(r.getFieldName()) : n.path(r.getIndex());
+        }
+        return n;
     }
 
     private static String expected(Class<?> type) {

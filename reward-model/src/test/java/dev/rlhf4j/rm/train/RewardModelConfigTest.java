@@ -2,7 +2,6 @@ package dev.rlhf4j.rm.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,8 +47,8 @@ class RewardModelConfigTest {
         assertEquals("run.yaml: reward_model.max_length must be between 2 and 2147483647, but is: 1",
                 error(base + "  max_length: 1\n"));
         assertEquals("run.yaml: reward_model.training.lr must be > 0, but is: -1.0", error(base + "  training: {lr: -1}\n"));
-        assertTrue(error(base + "  use_margin: maybe\n")  // the rest of the message is Jackson's
-                .startsWith("run.yaml: reward_model.use_margin must be true or false ("));
+        assertEquals("run.yaml: reward_model.use_margin must be true or false, but is: maybe",
+                error(base + "  use_margin: maybe\n"));
         assertEquals("run.yaml: reward_model.data must list at least one preference file (JSONL), but is: missing",
                 error("reward_model:\n  init: m\n"));
         assertEquals("run.yaml: reward_model.init must be set to the model directory to start from (an SFT output or"
