@@ -25,6 +25,7 @@ import dev.rlhf4j.core.train.NamedParameter;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
 import dev.rlhf4j.core.train.TrainerState;
+import dev.rlhf4j.core.train.TrainingStoppedException;
 import dev.rlhf4j.rm.RewardModel;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -363,7 +364,7 @@ public final class PpoTrainer {
                         double approxKl = losses.approxKl / Math.max(1, losses.steps);
                         explodedIterations = approxKl > cfg.maxApproxKl() ? explodedIterations + 1 : 0;
                         if (explodedIterations >= cfg.approxKlPatience()) {
-                            throw new IllegalStateException(String.format(
+                            throw new TrainingStoppedException(String.format(
                                     "ppo: approx_kl %.3f exceeded max_approx_kl %.3f for %d iterations in a row (iteration %d): "
                                             + "the policy ratio exploded; lower lr, raise kl_coef, or reduce ppo_epochs",
                                     approxKl, cfg.maxApproxKl(), explodedIterations, done));

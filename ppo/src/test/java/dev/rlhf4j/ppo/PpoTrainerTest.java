@@ -14,6 +14,7 @@ import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.model.WeightSource;
 import dev.rlhf4j.core.testing.Fixtures;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.core.train.TrainingStoppedException;
 import dev.rlhf4j.rm.RewardModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -137,7 +138,7 @@ class PpoTrainerTest {
     void explodingRatioStopsTheRun(@TempDir Path tmp) {
         try (NDManager m = NDManager.newBaseManager()) {
             PpoConfig cfg = config(10, 0.05, 0, "\"max_approx_kl\": 1e-9, \"approx_kl_patience\": 2,");
-            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            TrainingStoppedException e = org.junit.jupiter.api.Assertions.assertThrows(TrainingStoppedException.class,
                     () -> train(cfg, tmp.resolve("run"), m, null));
             assertTrue(e.getMessage().startsWith("ppo: approx_kl ") && e.getMessage().contains(
                     "exceeded max_approx_kl 0.000 for 2 iterations in a row (iteration 2): the policy ratio exploded"),

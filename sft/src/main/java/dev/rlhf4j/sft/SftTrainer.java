@@ -20,6 +20,7 @@ import dev.rlhf4j.core.train.NonFiniteGuard;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
 import dev.rlhf4j.core.train.TrainerState;
+import dev.rlhf4j.core.train.TrainingStoppedException;
 import dev.rlhf4j.core.util.Checks;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -341,7 +342,7 @@ public final class SftTrainer {
         long savedRows = number(checkpoint, s, ROWS).longValue();
         long savedTotal = number(checkpoint, s, TOTAL_STEPS).longValue();
         if (savedRows != rowCount || savedTotal != totalSteps || s.rngSeed() != config.seed()) {
-            throw new IllegalStateException(String.format(Locale.ROOT,
+            throw new TrainingStoppedException(String.format(Locale.ROOT,
                     "%s was saved by a run with %d rows, %d steps and seed %d, but this config gives %d rows, %d steps"
                             + " and seed %d: resuming needs the same data and training keys; delete %s to start over",
                     checkpoint.dir(), savedRows, savedTotal, s.rngSeed(), rowCount, totalSteps, config.seed(),

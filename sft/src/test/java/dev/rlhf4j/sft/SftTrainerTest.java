@@ -18,6 +18,7 @@ import dev.rlhf4j.core.generate.SamplingConfig;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.CheckpointManager;
+import dev.rlhf4j.core.train.TrainingStoppedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,7 +105,7 @@ class SftTrainerTest {
 
         // a checkpoint from other training keys is not resumed silently
         SftConfig other = resumed.withTraining(training(2, 2, 12, 3e-3, 1, 4, 3));
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        TrainingStoppedException e = assertThrows(TrainingStoppedException.class,
                 () -> SftTrainer.run(other, tmp.resolve("resumed-run"), null));
         assertTrue(e.getMessage().contains("was saved by a run with") && e.getMessage().contains("12 steps"),
                 e.getMessage());

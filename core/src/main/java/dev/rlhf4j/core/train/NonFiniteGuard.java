@@ -81,7 +81,7 @@ public final class NonFiniteGuard {
     }
 
     /** Thrown when too many steps in a row were not finite. */
-    public static final class NonFiniteException extends RuntimeException {
+    public static final class NonFiniteException extends TrainingStoppedException {
         private static final long serialVersionUID = 1L;
 
         NonFiniteException(String message) {

@@ -9,6 +9,8 @@
  *   <li>{@link dev.rlhf4j.core.train.GradClip}: global L2-norm clipping, as torch's
  *       {@code clip_grad_norm_}.
  *   <li>{@link dev.rlhf4j.core.train.NonFiniteGuard}: skips NaN/Inf steps, stops after too many.
+ *   <li>{@link dev.rlhf4j.core.train.TrainingStoppedException}: a run that stopped for a reason the
+ *       user can act on (diverged, exploded, a checkpoint of another config).
  *   <li>{@link dev.rlhf4j.core.train.MetricsSink}: {@code metrics.jsonl} plus a progress line.
  *   <li>{@link dev.rlhf4j.core.train.CheckpointManager}, {@link dev.rlhf4j.core.train.TrainerState},
  *       {@link dev.rlhf4j.core.train.SeededRng}: atomic checkpoints and exact resume.
