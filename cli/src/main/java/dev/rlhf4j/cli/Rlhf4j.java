@@ -1,9 +1,15 @@
 package dev.rlhf4j.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 
-/** The {@code rlhf4j} command: parses arguments, then calls the stage. */
+/**
+ * The {@code rlhf4j} command: parses arguments, then calls the stage. Errors are one line each and
+ * map to the exit codes of {@link ErrorHandler}; {@code --debug} adds the stack trace.
+ */
 @Command(
         name = "rlhf4j",
         mixinStandardHelpOptions = true,
@@ -26,6 +32,11 @@ public final class Rlhf4j implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    // read from the parse result (ErrorHandler.debug), which also sees RLHF4J_DEBUG
+    @Option(names = ErrorHandler.DEBUG_OPTION, scope = CommandLine.ScopeType.INHERIT,
+            description = "On an error, print the stack trace. Also: RLHF4J_DEBUG=1.")
+    boolean debug;
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
@@ -39,6 +50,25 @@ public final class Rlhf4j implements Runnable {
 
     /** The configured command line, shared by main and the tests. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Rlhf4j()).setCaseInsensitiveEnumValuesAllowed(true);
+        ErrorHandler errors = new ErrorHandler();
+        CommandLine cl = new CommandLine(new Rlhf4j())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionStrategy(Rlhf4j::execute)
+                .setExecutionExceptionHandler(errors)
+                .setParameterExceptionHandler(errors)
+                .setExitCodeExceptionMapper(errors);
+        cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(ErrorHandler.exitCodeList());
+        return cl;
+    }
+
+    /** Runs the last command of the line; an {@link Error} (out of memory, ...) is reported like an exception. */
+    private static int execute(ParseResult parseResult) {
+        try {
+            return new CommandLine.RunLast().execute(parseResult);
+        } catch (Error e) {
+            List<CommandLine> commands = parseResult.asCommandLineList();
+            throw new CommandLine.ExecutionException(commands.get(commands.size() - 1), e.toString(), e);
+        }
     }
 }

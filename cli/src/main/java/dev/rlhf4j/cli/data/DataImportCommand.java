@@ -1,5 +1,6 @@
 package dev.rlhf4j.cli.data;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.data.ImportException;
@@ -22,6 +23,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** {@code rlhf4j data import [--format F] IN... -o OUT.jsonl [--rejects FILE] [--strict] [--dedupe]}. */
@@ -82,20 +84,13 @@ public final class DataImportCommand implements Callable<Integer> {
     long maxParquetBytes;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        FormatOptions formatOptions;
+        ImportOptions options;
         try {
             List<String> pairs = new ArrayList<>(readOptionsFile(optionsFile));
             pairs.addAll(optionPairs);
-            formatOptions = FormatOptions.parse(pairs);
-        } catch (IllegalArgumentException | IOException e) {
-            err.println("rlhf4j data import: " + e.getMessage());
-            return 2;
-        }
-        ImportOptions options;
-        try {
             options = ImportOptions.builder()
                 .setInputs(inputs)
                 .setOutput(output)
@@ -104,7 +99,7 @@ public final class DataImportCommand implements Callable<Integer> {
                 .optStrict(strict)
                 .optDedupe(dedupe)
                 .optConflictRule(conflicts)
-                .optFormatOptions(formatOptions)
+                .optFormatOptions(FormatOptions.parse(pairs))
                 .optSource(source)
                 .optMaxLineBytes(maxLineBytes)
                 .optMaxParquetBytes(maxParquetBytes)
@@ -114,8 +109,7 @@ public final class DataImportCommand implements Callable<Integer> {
                 })
                 .build();
         } catch (IllegalArgumentException e) {
-            err.println("rlhf4j data import: " + e.getMessage());
-            return 2;
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         try {
             ImportSummary summary = PreferenceImport.run(options);
@@ -123,15 +117,14 @@ public final class DataImportCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (ImportException e) {
+            // the counts up to the stop, then the error
             if (e.summary() != null) {
                 out.print(e.summary().report());
                 out.flush();
             }
-            err.println("rlhf4j data import: " + e.getMessage());
-            return 1;
+            throw e;
         } catch (IllegalArgumentException e) {
-            err.println("rlhf4j data import: " + e.getMessage());
-            return 2;
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e); // an unknown format or option
         }
     }
 
@@ -140,8 +133,16 @@ public final class DataImportCommand implements Callable<Integer> {
         if (file == null) {
             return pairs;
         }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--options " + file + ": no such file");
+        }
         if (file.getFileName().toString().endsWith(".json")) {
-            JsonNode node = new ObjectMapper().readTree(file.toFile());
+            JsonNode node;
+            try {
+                node = new ObjectMapper().readTree(file.toFile());
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage());
+            }
             if (!node.isObject()) {
                 throw new IllegalArgumentException(file + ": options must be a JSON object of key: value");
             }

@@ -1,6 +1,5 @@
 package dev.rlhf4j.cli.data;
 
-import dev.rlhf4j.data.ImportException;
 import dev.rlhf4j.data.split.GroupSplitter;
 import dev.rlhf4j.data.split.SplitOptions;
 import dev.rlhf4j.data.split.SplitSummary;
@@ -9,6 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** {@code rlhf4j data split IN -o DIR --test 0.1 [--valid 0.05] [--seed S] [--keep-existing]}. */
@@ -43,17 +43,15 @@ public final class DataSplitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        SplitOptions options;
         try {
-            SplitSummary summary = GroupSplitter.run(input, outDir, new SplitOptions(test, valid, seed, keepExisting));
-            spec.commandLine().getOut().print(summary.report());
-            spec.commandLine().getOut().flush();
-            return 0;
+            options = new SplitOptions(test, valid, seed, keepExisting);
         } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("rlhf4j data split: " + e.getMessage());
-            return 2;
-        } catch (ImportException e) {
-            spec.commandLine().getErr().println("rlhf4j data split: " + e.getMessage());
-            return 1;
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        SplitSummary summary = GroupSplitter.run(input, outDir, options);
+        spec.commandLine().getOut().print(summary.report());
+        spec.commandLine().getOut().flush();
+        return 0;
     }
 }

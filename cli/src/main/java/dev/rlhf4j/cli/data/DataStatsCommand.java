@@ -1,9 +1,9 @@
 package dev.rlhf4j.cli.data;
 
-import dev.rlhf4j.data.ImportException;
 import dev.rlhf4j.data.stats.DatasetStats;
 import dev.rlhf4j.data.stats.StatsReport;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,13 +33,7 @@ public final class DataStatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        StatsReport report;
-        try {
-            report = DatasetStats.compute(input);
-        } catch (ImportException e) {
-            spec.commandLine().getErr().println("rlhf4j data stats: " + e.getMessage());
-            return 1;
-        }
+        StatsReport report = DatasetStats.compute(input);
         spec.commandLine().getOut().print(report.render());
         spec.commandLine().getOut().flush();
         if (json != null) {
@@ -50,8 +44,7 @@ public final class DataStatsCommand implements Callable<Integer> {
                 }
                 Files.writeString(json, report.toJson() + System.lineSeparator(), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                spec.commandLine().getErr().println("rlhf4j data stats: " + json + ": cannot write (" + e.getMessage() + ")");
-                return 1;
+                throw new UncheckedIOException(json + ": cannot write (" + e.getMessage() + ")", e);
             }
         }
         return 0;

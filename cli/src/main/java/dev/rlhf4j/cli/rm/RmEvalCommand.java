@@ -12,7 +12,6 @@ import dev.rlhf4j.rm.eval.PairMetrics.Accuracy;
 import dev.rlhf4j.rm.eval.RewardEvaluator;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +24,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code rlhf4j rm eval --model DIR --data FILE... [--out report.json] [--html report.html]}: scores
  * every pair and prints the summary; the full report ({@link EvalReport}) goes to the JSON and
- * HTML files, the two plots beside them. Exit codes: 0 done, 1 a data or model error.
+ * HTML files, the two plots beside them. Errors and exit codes: {@code dev.rlhf4j.cli.ErrorHandler}
+ * (1 a data or model error).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a reward model on labelled pairs (canonical records or RewardBench rows).")
@@ -53,7 +53,7 @@ public final class RmEvalCommand implements Callable<Integer> {
     Integer maxLength;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         EvalReport report;
         long startNanos = System.nanoTime();
         RewardScorer.PairScores scores;
@@ -66,10 +66,6 @@ public final class RmEvalCommand implements Callable<Integer> {
             report = RewardEvaluator.evaluate(model.toAbsolutePath().normalize().getFileName().toString(), pairs,
                     scores.chosen(), scores.rejected());
             RewardEvaluator.write(report, out, html);
-        } catch (IOException e) {
-            return fail(e.getMessage());
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-            return fail(e.getMessage());
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         PrintWriter w = spec.commandLine().getOut();
@@ -112,10 +108,5 @@ public final class RmEvalCommand implements Callable<Integer> {
     /** Four decimals, or "n/a" for an undefined value (no pairs, a constant series). */
     private static String f(double v) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "n/a";
-    }
-
-    private int fail(String message) {
-        spec.commandLine().getErr().println("rlhf4j rm eval: " + message);
-        return 1;
     }
 }

@@ -41,8 +41,8 @@ import picocli.CommandLine.Option;
  *   <li>{@code text}: the text as it is (plus EOS): adds {@code reward}.
  * </ul>
  *
- * Scores are raw; the model's stored normalisation is printed in the summary. Exit codes: 0 done,
- * 1 a data or model error.
+ * Scores are raw; the model's stored normalisation is printed in the summary. Errors and exit codes:
+ * {@code dev.rlhf4j.cli.ErrorHandler} (1 a data or model error).
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Score JSONL records (pairs, prompt/response, messages or text) with a reward model.")
@@ -72,18 +72,18 @@ public final class RmScoreCommand implements Callable<Integer> {
     private record Item(ObjectNode node, boolean pair, int first) {}
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         long startNanos = System.nanoTime();
-        long records = 0;
-        long sequences = 0;
-        long distinct = 0;
-        long tokens = 0;
+        long records;
+        long sequences;
+        long distinct;
+        long tokens;
         String normalization;
-        Writer w = null;
+        // file is null without --out: try-with-resources then closes nothing, and standard output stays open
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(model);
-                RewardModel rm = RewardModel.load(model, m)) {
-            w = out != null ? Files.newBufferedWriter(out, StandardCharsets.UTF_8) : spec.commandLine().getOut();
-            Writer sink = w;
+                RewardModel rm = RewardModel.load(model, m);
+                Writer file = out != null ? Files.newBufferedWriter(out, StandardCharsets.UTF_8) : null) {
+            Writer sink = file != null ? file : spec.commandLine().getOut();
             normalization = String.format(Locale.ROOT, "mean %.4f std %.4f", rm.normalization().mean(),
                     rm.normalization().std());
             RewardInputs inputs = new RewardInputs(tok, maxLength != null ? maxLength : rm.config().maxPositions());
@@ -102,14 +102,6 @@ public final class RmScoreCommand implements Callable<Integer> {
             sequences = counts[1];
             distinct = counts[2];
             tokens = counts[3];
-            if (out != null) {
-                w.close();
-            }
-        } catch (IOException e) {
-            return fail(e.getMessage());
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-            closeQuietly(w);
-            return fail(e.getMessage());
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         PrintWriter err = spec.commandLine().getErr();
@@ -209,20 +201,5 @@ public final class RmScoreCommand implements Callable<Integer> {
         }
         items.clear();
         seqs.clear();
-    }
-
-    private void closeQuietly(Writer w) {
-        if (w != null && out != null) {
-            try {
-                w.close();
-            } catch (IOException ignored) {
-                // the error being reported matters more
-            }
-        }
-    }
-
-    private int fail(String message) {
-        spec.commandLine().getErr().println("rlhf4j rm score: " + message);
-        return 1;
     }
 }

@@ -2,6 +2,7 @@ package dev.rlhf4j.cli.rm;
 
 import dev.rlhf4j.cli.pipeline.Stage;
 import dev.rlhf4j.cli.stage.StageCommands;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,9 +39,9 @@ public final class RmTrainCommand implements Callable<Integer> {
     boolean force;
 
     @Override
-    public Integer call() {
-        return StageCommands.run(Stage.REWARD_MODEL, "rm train", config, overrides, runDir, force,
-                spec.commandLine().getOut(), spec.commandLine().getErr(), RmTrainCommand::summary);
+    public Integer call() throws IOException {
+        return StageCommands.run(Stage.REWARD_MODEL, config, overrides, runDir, force, spec.commandLine().getOut(),
+                RmTrainCommand::summary);
     }
 
     private static String summary(Map<String, Object> r) {

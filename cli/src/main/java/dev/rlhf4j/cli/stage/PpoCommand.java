@@ -1,6 +1,7 @@
 package dev.rlhf4j.cli.stage;
 
 import dev.rlhf4j.cli.pipeline.Stage;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,9 +37,9 @@ public final class PpoCommand implements Callable<Integer> {
     boolean force;
 
     @Override
-    public Integer call() {
-        return StageCommands.run(Stage.PPO, "ppo", config, overrides, runDir, force, spec.commandLine().getOut(),
-                spec.commandLine().getErr(), r -> String.format(Locale.ROOT,
+    public Integer call() throws IOException {
+        return StageCommands.run(Stage.PPO, config, overrides, runDir, force, spec.commandLine().getOut(),
+                r -> String.format(Locale.ROOT,
                         "ppo: %.0f iterations, final score %.4f, KL %.4f, beta %.4f -> %s", StageCommands.number(r, "iterations"),
                         StageCommands.number(r, "finalScore"), StageCommands.number(r, "finalKl"), StageCommands.number(r, "beta"),
                         r.get("output")));

@@ -1,6 +1,7 @@
 package dev.rlhf4j.cli.stage;
 
 import dev.rlhf4j.cli.pipeline.Stage;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,9 +38,9 @@ public final class SftCommand implements Callable<Integer> {
     boolean force;
 
     @Override
-    public Integer call() {
-        return StageCommands.run(Stage.SFT, "sft", config, overrides, runDir, force, spec.commandLine().getOut(),
-                spec.commandLine().getErr(), r -> String.format(Locale.ROOT, "sft: %.0f steps, train loss %.4f, eval loss %.4f -> %s",
+    public Integer call() throws IOException {
+        return StageCommands.run(Stage.SFT, config, overrides, runDir, force, spec.commandLine().getOut(),
+                r -> String.format(Locale.ROOT, "sft: %.0f steps, train loss %.4f, eval loss %.4f -> %s",
                         StageCommands.number(r, "steps"), StageCommands.number(r, "trainLoss"), StageCommands.number(r, "evalLoss"),
                         r.get("output")));
     }

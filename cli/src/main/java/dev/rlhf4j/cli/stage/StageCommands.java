@@ -7,7 +7,6 @@ import dev.rlhf4j.core.config.ConfigException;
 import dev.rlhf4j.core.config.ConfigFile;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -21,7 +20,8 @@ import java.util.function.Function;
  * through the {@link Pipeline} (inputs checked first, a finished stage skipped unless forced, an
  * interrupted one resumed). {@code rlhf4j sft -c X} is {@code rlhf4j pipeline -c X --only sft}.
  *
- * <p>Exit codes: 0 done, 1 a data, model or resume error, 2 a config error.
+ * <p>Errors go to the command line's handler ({@code dev.rlhf4j.cli.ErrorHandler}): exit 1 a data,
+ * model or resume error, 2 a config error.
  */
 public final class StageCommands {
 
@@ -32,35 +32,16 @@ public final class StageCommands {
      *
      * @param runDir the run directory; null: {@code <runs_dir>/<name>}
      */
-    public static int run(Stage stage, String command, Path config, List<String> overrides, Path runDir, boolean force,
-            PrintWriter out, PrintWriter err, Function<Map<String, Object>, String> summary) {
-        RunConfig run;
-        try {
-            run = new RunConfig(ConfigFile.load(config, overrides), runDir);
-            if (!run.stages().contains(stage)) {
-                throw new ConfigException(config + ": no " + stage.key() + ": section, so there is nothing to run");
-            }
-        } catch (ConfigException e) {
-            return fail(err, command, 2, e.getMessage());
+    public static int run(Stage stage, Path config, List<String> overrides, Path runDir, boolean force, PrintWriter out,
+            Function<Map<String, Object>, String> summary) throws IOException {
+        RunConfig run = new RunConfig(ConfigFile.load(config, overrides), runDir);
+        if (!run.stages().contains(stage)) {
+            throw new ConfigException(config + ": no " + stage.key() + ": section, so there is nothing to run");
         }
-        try {
-            Map<String, Object> result = new Pipeline(run, List.of()).run(EnumSet.of(stage), force).get(stage);
-            out.println(summary.apply(result) + " (" + run.runDir().resolve(stage.key()).resolve("done.json") + ")");
-            out.flush();
-            return 0;
-        } catch (ConfigException e) {
-            return fail(err, command, 2, e.getMessage());
-        } catch (IOException e) {
-            return fail(err, command, 1, e.getMessage());
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-            return fail(err, command, 1, e.getMessage());
-        }
-    }
-
-    private static int fail(PrintWriter err, String command, int code, String message) {
-        err.println("rlhf4j " + command + ": " + message);
-        err.flush();
-        return code;
+        Map<String, Object> result = new Pipeline(run, List.of()).run(EnumSet.of(stage), force).get(stage);
+        out.println(summary.apply(result) + " (" + run.runDir().resolve(stage.key()).resolve("done.json") + ")");
+        out.flush();
+        return 0;
     }
 
     /** A number of the result, for summaries. */

@@ -153,6 +153,9 @@ public record ModelConfig(
     /** Reads {@code config.json} from a model directory (or the file itself). */
     public static ModelConfig read(Path path) {
         Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
+        if (!Files.exists(path)) {
+            throw new IllegalArgumentException(path + ": no such model directory");
+        }
         if (!Files.exists(file)) {
             throw new IllegalArgumentException(file + ": not found; a model directory needs a Hugging Face config.json");
         }

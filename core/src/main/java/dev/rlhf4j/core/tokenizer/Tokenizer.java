@@ -46,6 +46,9 @@ public final class Tokenizer implements AutoCloseable {
     /** Loads the tokenizer of a model directory. */
     public static Tokenizer load(Path dir) {
         Path file = dir.resolve("tokenizer.json");
+        if (!Files.exists(dir)) {
+            throw new IllegalArgumentException(dir + ": no such model directory");
+        }
         if (!Files.exists(file)) {
             throw new IllegalArgumentException(dir + ": no tokenizer.json (only fast tokenizers are supported; "
                     + "save one with transformers' AutoTokenizer.from_pretrained(...).save_pretrained(dir))");

@@ -1,0 +1,170 @@
+package dev.rlhf4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rlhf4j.core.testing.Fixtures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Every command reports an error as one line, {@code rlhf4j <command>: <message>}, and exits with
+ * the documented code: 1 a failed run, 2 bad usage or config, 70 a bug; {@code --debug} adds the
+ * stack trace.
+ */
+class ErrorHandlerTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int exit, String out, String err) {
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+    }
+
+    private static Run run(CommandLine cl, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static Run run(String... args) {
+        return run(Rlhf4j.commandLine(), args);
+    }
+
+    /** A command that fails the way a bug does. */
+    @Command(name = "boom")
+    static final class Boom implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new NullPointerException("no value");
+        }
+    }
+
+    /** A run that needs more heap than it has. */
+    @Command(name = "oom")
+    static final class OutOfMemory implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new OutOfMemoryError("Java heap space");
+        }
+    }
+
+    @Test
+    void aMissingConfigFileIsAConfigError() {
+        Path cfg = tmp.resolve("nope.yaml");
+        Run r = run("pipeline", "-c", cfg.toString());
+        assertEquals(2, r.exit());
+        assertEquals(List.of("rlhf4j pipeline: " + cfg + ": config file not found"), r.errLines());
+    }
+
+    @Test
+    void aBadPpoKeyNamesTheFileAndTheKey() throws Exception {
+        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "ppo: {prompts: p, policy: x, reward_model: y, ppo_epochs: 2.5}\n");
+        Run r = run("ppo", "-c", cfg.toString());
+        assertEquals(2, r.exit());
+        assertEquals(List.of("rlhf4j ppo: " + cfg + ": ppo.ppo_epochs must be an integer, but is: 2.5"), r.errLines());
+    }
+
+    @Test
+    void everyConfigErrorOfAPipelineGetsItsOwnLine() throws Exception {
+        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "seed: abc\nsft: {model: m, data: d, training: {batch_size: 8.5}}\n");
+        Run r = run("pipeline", "-c", cfg.toString());
+        assertEquals(2, r.exit());
+        assertEquals(List.of("rlhf4j pipeline: " + cfg + ": seed must be an integer, but is: abc",
+                "rlhf4j pipeline: " + cfg + ": sft.training.batch_size must be an integer, but is: 8.5"), r.errLines());
+    }
+
+    @Test
+    void aMissingModelIsAFailedRun() {
+        Path model = tmp.resolve("no-model");
+        Run generate = run("generate", "--model", model.toString(), "--prompt", "The miller");
+        assertEquals(1, generate.exit());
+        assertEquals(List.of("rlhf4j generate: " + model + ": no such model directory"), generate.errLines());
+        Run inspect = run("model", "inspect", model.toString());
+        assertEquals(1, inspect.exit());
+        assertEquals(List.of("rlhf4j model inspect: " + model + ": no such model directory"), inspect.errLines());
+    }
+
+    @Test
+    void missingDataIsAFailedRun() {
+        Path data = tmp.resolve("texts.jsonl");
+        Run r = run("perplexity", "--model", Fixtures.parityModel("gpt2").toString(), "--data", data.toString());
+        assertEquals(1, r.exit());
+        assertEquals(List.of("rlhf4j perplexity: " + data + ": file not found"), r.errLines());
+    }
+
+    @Test
+    void usageErrorsAreOneLine() {
+        Run missing = run("sft");
+        assertEquals(2, missing.exit());
+        assertEquals(List.of("rlhf4j sft: Missing required option: '--config=CONFIG.yaml'"), missing.errLines());
+        Run unknown = run("pipeline", "-c", "run.yaml", "--forse");
+        assertEquals(2, unknown.exit());
+        assertEquals(List.of("rlhf4j pipeline: Unknown option: '--forse'; did you mean --force?"), unknown.errLines());
+        Run badValue = run("generate", "--model", "m", "--prompt", "p", "--batch-size", "many");
+        assertEquals(2, badValue.exit());
+        assertEquals(List.of("rlhf4j generate: Invalid value for option '--batch-size': 'many' is not an int"),
+                badValue.errLines());
+    }
+
+    @Test
+    void aBugSaysSoInOneLine() {
+        CommandLine cl = Rlhf4j.commandLine();
+        cl.addSubcommand(new Boom());
+        Run r = run(cl, "boom");
+        assertEquals(70, r.exit());
+        assertEquals(List.of("rlhf4j boom: internal error: java.lang.NullPointerException: no value"
+                + " (run with --debug for the stack trace)"), r.errLines());
+    }
+
+    @Test
+    void outOfMemoryIsAFailedRunWithAHint() {
+        CommandLine cl = Rlhf4j.commandLine();
+        cl.addSubcommand(new OutOfMemory());
+        Run r = run(cl, "oom");
+        assertEquals(1, r.exit());
+        assertEquals(List.of("rlhf4j oom: out of memory (Java heap space): lower the batch size or the sequence length,"
+                + " or give Java more heap (RLHF4J_JAVA_OPTS=-Xmx16g with the rlhf4j launcher)"), r.errLines());
+    }
+
+    @Test
+    void debugPrintsTheStackTrace() {
+        CommandLine cl = Rlhf4j.commandLine();
+        cl.addSubcommand(new Boom());
+        Run bug = run(cl, "--debug", "boom");
+        assertEquals(70, bug.exit());
+        assertEquals("rlhf4j boom: internal error: java.lang.NullPointerException: no value", bug.errLines().get(0));
+        assertEquals("java.lang.NullPointerException: no value", bug.errLines().get(1));
+        assertTrue(bug.errLines().get(2).contains("at dev.rlhf4j.cli.ErrorHandlerTest$Boom.call("), bug.err());
+
+        Path cfg = tmp.resolve("nope.yaml");
+        Run user = run("pipeline", "-c", cfg.toString(), "--debug");
+        assertEquals(2, user.exit());
+        assertEquals("rlhf4j pipeline: " + cfg + ": config file not found", user.errLines().get(0));
+        assertTrue(user.err().contains("at dev.rlhf4j.core.config.ConfigFile.load("), user.err());
+    }
+
+    @Test
+    void helpListsTheExitCodes() {
+        Run r = run("--help");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("Exit codes:"), r.out());
+        for (String code : List.of("0", "1", "2", "70")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith(code + " ")), code + "\n" + r.out());
+        }
+        assertTrue(r.out().contains("--debug"), r.out());
+    }
+}
