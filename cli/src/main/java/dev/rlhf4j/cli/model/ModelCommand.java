@@ -1,9 +1,11 @@
 package dev.rlhf4j.cli.model;
 
+import dev.rlhf4j.core.checkpoint.SafetensorsCheckpoint;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -13,7 +15,12 @@ import picocli.CommandLine.Parameters;
 @Command(name = "model", description = "Look at a Hugging Face model directory.", subcommands = ModelCommand.Inspect.class)
 public final class ModelCommand {
 
-    @Command(name = "inspect", description = "Print the config summary and the parameter count.")
+    /**
+     * Reads config.json and validates the weights as loading would (every header, and that each
+     * file holds the data its tensors declare), so a truncated download fails here, naming the
+     * file and the tensor.
+     */
+    @Command(name = "inspect", description = "Print the config summary and the parameter count; check the weights files.")
     static final class Inspect implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "model directory (config.json, *.safetensors, tokenizer files)")
         Path dir;
@@ -21,6 +28,18 @@ public final class ModelCommand {
         @Override
         public Integer call() throws Exception {
             ModelConfig c = ModelConfig.read(dir);
+            long tensors;
+            long elements = 0;
+            long bytes = 0;
+            List<Path> weightFiles;
+            try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir)) {
+                tensors = weights.names().size();
+                for (String name : weights.names()) {
+                    elements += weights.info(name).elementCount();
+                    bytes += weights.info(name).byteSize();
+                }
+                weightFiles = weights.files();
+            }
             System.out.printf("model_type       %s (%s family)%n", c.modelType(), c.family().name().toLowerCase());
             System.out.printf("parameters       %,d%n", c.parameterCount());
             System.out.printf("layers           %d%n", c.numLayers());
@@ -34,6 +53,8 @@ public final class ModelCommand {
             if (c.family() == ModelConfig.Family.LLAMA) {
                 System.out.printf("rope theta       %.1f%n", c.ropeTheta());
             }
+            System.out.printf("weights          %,d tensors, %,d values, %,d bytes in %d file(s), data complete%n", tensors,
+                    elements, bytes, weightFiles.size());
             if (Files.exists(dir.resolve("tokenizer.json"))) {
                 try (Tokenizer tok = Tokenizer.load(dir)) {
                     System.out.printf("tokens           bos %d, eos %s, pad %d%s%n", tok.bosId(), tok.eosIds(), tok.padId(),

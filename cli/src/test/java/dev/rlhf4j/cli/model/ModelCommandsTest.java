@@ -12,9 +12,13 @@ import dev.rlhf4j.core.checkpoint.SafetensorsWriter;
 import dev.rlhf4j.core.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -22,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
 /** The model commands on the transformers fixtures: perplexity equals transformers', generate and inspect run. */
 class ModelCommandsTest {
@@ -129,5 +134,36 @@ class ModelCommandsTest {
         assertEquals(2, many.strip().split("\n").length);
         String inspect = run("model", "inspect", dir);
         assertTrue(inspect.contains("llama") && inspect.contains("kv heads 2"), inspect);
+    }
+
+    /** Inspect reads every header and checks that the file holds each tensor's data, not only config.json. */
+    @Test
+    void inspectRefusesTruncatedWeights(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("llama");
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(Fixtures.parityModel("llama"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Path weights = dir.resolve("model.safetensors");
+        try (FileChannel ch = FileChannel.open(weights, StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 100);
+        }
+        StringWriter err = new StringWriter();
+        CommandLine cli = Rlhf4j.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = cli.execute("model", "inspect", dir.toString());
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(1, code);
+        assertEquals(List.of("rlhf4j model inspect: " + weights + ": tensor \"model.norm.weight\" has data_offsets"
+                + " [197120, 197248] but the byte buffer after the header holds only 197148 bytes: the file is truncated"),
+                err.toString().lines().toList());
     }
 }
