@@ -8,7 +8,7 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * The {@code rlhf4j} command: parses arguments, then calls the stage. Errors are one line each and
- * map to the exit codes of {@link ErrorHandler}; {@code --debug} adds the stack trace.
+ * map to the exit codes of {@link ErrorHandler}; {@code --debug} adds stack traces and DJL's log.
  */
 @Command(
         name = "rlhf4j",
@@ -30,11 +30,17 @@ import picocli.CommandLine.ParseResult;
         })
 public final class Rlhf4j implements Runnable {
 
+    /**
+     * The slf4j-simple key of DJL's log level: WARN by default (simplelogger.properties), so the
+     * engine's INFO lines stay out of the output; DEBUG with {@code --debug}.
+     */
+    static final String DJL_LOG_LEVEL = "org.slf4j.simpleLogger.log.ai.djl";
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     // read from the parse result (ErrorHandler.debug), which also sees RLHF4J_DEBUG
     @Option(names = ErrorHandler.DEBUG_OPTION, scope = CommandLine.ScopeType.INHERIT,
-            description = "On an error, print the stack trace. Also: RLHF4J_DEBUG=1.")
+            description = "On an error, print the stack trace; show DJL's log down to DEBUG. Also: RLHF4J_DEBUG=1.")
     boolean debug;
 
     @Override
@@ -64,6 +70,10 @@ public final class Rlhf4j implements Runnable {
 
     /** Runs the last command of the line; an {@link Error} (out of memory, ...) is reported like an exception. */
     private static int execute(ParseResult parseResult) {
+        if (ErrorHandler.debug(parseResult)) {
+            // before DJL's classes create their loggers
+            System.setProperty(DJL_LOG_LEVEL, "debug");
+        }
         try {
             return new CommandLine.RunLast().execute(parseResult);
         } catch (Error e) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -24,6 +25,12 @@ class ErrorHandlerTest {
 
     @TempDir
     Path tmp;
+
+    /** --debug also lowers DJL's log level for the rest of the process; later tests expect the default. */
+    @AfterEach
+    void defaultLogLevels() {
+        System.clearProperty(Rlhf4j.DJL_LOG_LEVEL);
+    }
 
     private record Run(int exit, String out, String err) {
         List<String> errLines() {
