@@ -114,6 +114,26 @@ class ErrorHandlerTest {
     }
 
     @Test
+    void brokenYamlOrJsonIsOneLineWithTheLineAndColumn() throws Exception {
+        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: m\n   data: [x\n");
+        Run yaml = run("sft", "-c", cfg.toString());
+        assertEquals(2, yaml.exit());
+        assertEquals(List.of("rlhf4j sft: " + cfg + ": not valid YAML: mapping values are not allowed here (line 3,"
+                + " column 8)"), yaml.errLines());
+        Path unclosed = Files.writeString(tmp.resolve("unclosed.yaml"), "sft: {model: m\n");
+        assertEquals(List.of("rlhf4j sft: " + unclosed + ": not valid YAML: while parsing a flow mapping; expected ','"
+                + " or '}', but got <stream end> (line 1, column 15)"), run("sft", "-c", unclosed.toString()).errLines());
+
+        Path model = Files.createDirectories(tmp.resolve("model"));
+        Files.writeString(model.resolve("config.json"), "{bad");
+        Run json = run("model", "inspect", model.toString());
+        assertEquals(1, json.exit());
+        assertEquals(List.of("rlhf4j model inspect: " + model.resolve("config.json") + ": not valid JSON: Unexpected"
+                + " character ('b' (code 98)): was expecting double-quote to start field name (line 1, column 2)"),
+                json.errLines());
+    }
+
+    @Test
     void usageErrorsAreOneLine() {
         Run missing = run("sft");
         assertEquals(2, missing.exit());

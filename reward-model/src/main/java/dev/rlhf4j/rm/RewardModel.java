@@ -9,13 +9,12 @@ import ai.djl.nn.core.Linear;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.io.JsonFile;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.model.WeightSource;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.NamedParameter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -318,11 +317,7 @@ public final class RewardModel implements AutoCloseable {
             throw new IllegalArgumentException(file + ": not found; a reward model directory needs a Hugging Face"
                     + " config.json");
         }
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": not valid JSON: " + e.getMessage(), e);
-        }
+        return JsonFile.read(file);
     }
 
     private static void checkSequenceClassifier(Path dir, JsonNode config) {

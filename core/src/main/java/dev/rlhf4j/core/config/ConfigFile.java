@@ -1,5 +1,6 @@
 package dev.rlhf4j.core.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +14,7 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.rlhf4j.core.io.JsonFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,8 +62,13 @@ public final class ConfigFile {
         JsonNode tree;
         try {
             tree = YAML.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            // SnakeYAML's message quotes the line under a caret; its unindented lines say what is wrong
+            String problem = e.getOriginalMessage().lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                    .collect(Collectors.joining("; "));
+            throw new ConfigException(file + ": not valid YAML: " + problem + JsonFile.where(e));
         } catch (IOException e) {
-            throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             tree = JsonNodeFactory.instance.objectNode();

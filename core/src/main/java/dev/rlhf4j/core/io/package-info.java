@@ -1,2 +1,2 @@
-/** Line-oriented JSON input with errors that name the file and the line. */
+/** JSON input (JSON Lines, single JSON files) with errors that name the file and the line. */
 package dev.rlhf4j.core.io;

@@ -3,8 +3,7 @@ package dev.rlhf4j.core.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.rlhf4j.core.io.JsonFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -159,11 +158,7 @@ public record ModelConfig(
         if (!Files.exists(file)) {
             throw new IllegalArgumentException(file + ": not found; a model directory needs a Hugging Face config.json");
         }
-        try {
-            return fromJson(JSON.readTree(file.toFile()), file.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": not valid JSON: " + e.getMessage(), e);
-        }
+        return fromJson(JsonFile.read(file), file.toString());
     }
 
     /** Parses a Hugging Face config; {@code where} names the file in errors. */

@@ -3,6 +3,7 @@ package dev.rlhf4j.core.tokenizer;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.core.io.JsonFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -165,11 +166,7 @@ public final class Tokenizer implements AutoCloseable {
         if (!Files.exists(file)) {
             return JSON.createObjectNode();
         }
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getMessage(), e);
-        }
+        return JsonFile.read(file);
     }
 
     private static String tokenText(JsonNode node) {

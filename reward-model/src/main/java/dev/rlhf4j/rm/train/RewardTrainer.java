@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.core.config.TrainingConfig;
+import dev.rlhf4j.core.io.JsonFile;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.AdamW;
@@ -30,7 +31,6 @@ import dev.rlhf4j.rm.eval.EvalReport;
 import dev.rlhf4j.rm.eval.RewardEvaluator;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -421,12 +421,8 @@ public final class RewardTrainer implements AutoCloseable {
         if (!Files.exists(file)) {
             return false;
         }
-        try {
-            JsonNode archs = JSON.readTree(file.toFile()).path("architectures");
-            return archs.isArray() && !archs.isEmpty() && archs.get(0).asText().endsWith("ForSequenceClassification");
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": not valid JSON: " + e.getMessage(), e);
-        }
+        JsonNode archs = JsonFile.read(file).path("architectures");
+        return archs.isArray() && !archs.isEmpty() && archs.get(0).asText().endsWith("ForSequenceClassification");
     }
 
     /** The model being trained (tests). */
