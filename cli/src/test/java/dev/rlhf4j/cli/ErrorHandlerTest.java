@@ -141,6 +141,10 @@ class ErrorHandlerTest {
         Run unknown = run("pipeline", "-c", "run.yaml", "--forse");
         assertEquals(2, unknown.exit());
         assertEquals(List.of("rlhf4j pipeline: Unknown option: '--forse'; did you mean --force?"), unknown.errLines());
+        Run badStage = run("pipeline", "-c", "run.yaml", "--only", "rm");
+        assertEquals(2, badStage.exit());
+        assertEquals(List.of("rlhf4j pipeline: --only must be one of data, sft, reward_model, ppo, eval, but is: rm"),
+                badStage.errLines());
         Run badValue = run("generate", "--model", "m", "--prompt", "p", "--batch-size", "many");
         assertEquals(2, badValue.exit());
         assertEquals(List.of("rlhf4j generate: Invalid value for option '--batch-size': 'many' is not an int"),

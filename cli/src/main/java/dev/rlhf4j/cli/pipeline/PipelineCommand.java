@@ -9,11 +9,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code rlhf4j pipeline -c CONFIG.yaml [--set k=v ...] [--from STAGE] [--only STAGE] [--force]}. */
 @Command(name = "pipeline", description = "Run the stages a config names: data, sft, reward_model, ppo, eval.")
 public final class PipelineCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
     @Option(names = {"-c", "--config"}, required = true, description = "YAML run config") Path config;
     @Option(names = "--set", description = "override a key, e.g. ppo.lr=1e-5 (repeatable)") List<String> overrides = new ArrayList<>();
     @Option(names = "--from", description = "start at this stage (earlier ones must be done)") String from;
@@ -23,13 +28,17 @@ public final class PipelineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunConfig run = new RunConfig(ConfigFile.load(config, overrides), runDir);
         Set<Stage> selected = EnumSet.allOf(Stage.class);
-        if (only != null) {
-            selected = EnumSet.of(Stage.parse(only));
-        } else if (from != null) {
-            selected = EnumSet.range(Stage.parse(from), Stage.EVAL);
+        try {
+            if (only != null) {
+                selected = EnumSet.of(Stage.parse("--only", only));
+            } else if (from != null) {
+                selected = EnumSet.range(Stage.parse("--from", from), Stage.EVAL);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        RunConfig run = new RunConfig(ConfigFile.load(config, overrides), runDir);
         Map<Stage, Map<String, Object>> results = new Pipeline(run, List.of()).run(selected, force);
         System.out.println(Pipeline.JSON.writeValueAsString(results));
         return 0;

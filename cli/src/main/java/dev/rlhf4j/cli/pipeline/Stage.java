@@ -19,12 +19,13 @@ public enum Stage {
         return key;
     }
 
-    public static Stage parse(String s) {
+    /** The stage named {@code s} (its key or name, any case); {@code option} names it in the error. */
+    public static Stage parse(String option, String s) {
         for (Stage st : values()) {
             if (st.key.equalsIgnoreCase(s) || st.name().equalsIgnoreCase(s)) {
                 return st;
             }
         }
-        throw new IllegalArgumentException("stage must be one of data, sft, reward_model, ppo, eval, but is: " + s);
+        throw new IllegalArgumentException(option + " must be one of data, sft, reward_model, ppo, eval, but is: " + s);
     }
 }
