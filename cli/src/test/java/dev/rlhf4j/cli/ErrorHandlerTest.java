@@ -145,6 +145,13 @@ class ErrorHandlerTest {
         assertEquals(2, badStage.exit());
         assertEquals(List.of("rlhf4j pipeline: --only must be one of data, sft, reward_model, ppo, eval, but is: rm"),
                 badStage.errLines());
+        Run temperature = run("generate", "--model", "m", "--prompt", "p", "--temperature", "-1");
+        assertEquals(2, temperature.exit());
+        assertEquals(List.of("rlhf4j generate: temperature must be > 0, but is: -1.0 (use greedy for temperature 0)"),
+                temperature.errLines());
+        Run batch = run("perplexity", "--model", "m", "--data", "d.jsonl", "--batch-size", "0");
+        assertEquals(2, batch.exit());
+        assertEquals(List.of("rlhf4j perplexity: --batch-size must be >= 1, but is: 0"), batch.errLines());
         Run badValue = run("generate", "--model", "m", "--prompt", "p", "--batch-size", "many");
         assertEquals(2, badValue.exit());
         assertEquals(List.of("rlhf4j generate: Invalid value for option '--batch-size': 'many' is not an int"),

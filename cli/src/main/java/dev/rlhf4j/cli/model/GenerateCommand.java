@@ -20,12 +20,17 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code rlhf4j generate}: sample continuations of one prompt, or stream a JSONL file of prompts in batches. */
 @Command(name = "generate", description = "Sample from a model (KV cache, batched).")
 public final class GenerateCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--model", required = true) Path model;
 
@@ -49,7 +54,15 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SamplingConfig cfg = new SamplingConfig(maxNewTokens, temperature, topK, topP, greedy, List.of(), seed);
+        SamplingConfig cfg;
+        try {
+            cfg = new SamplingConfig(maxNewTokens, temperature, topK, topP, greedy, List.of(), seed);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (batchSize < 1) {
+            throw new ParameterException(spec.commandLine(), "--batch-size must be >= 1, but is: " + batchSize);
+        }
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(model);
                 CausalLM lm = ModelDirectory.loadCausalLM(model, m, true)) {
             Generator generator = new Generator(lm, tok.padId(), tok.eosIds());

@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code rlhf4j perplexity --model DIR --data FILE.jsonl}: one JSON object on stdout. A result that
@@ -24,6 +27,8 @@ import picocli.CommandLine.Option;
 @Command(name = "perplexity", description = {"Mean negative log-likelihood and perplexity of texts, as transformers computes them.",
         "Exit codes: 0 done, 1 the result is NaN or infinite (no token scored, or the model's outputs overflow)."})
 public final class PerplexityCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "model directory") Path model;
     @Option(names = "--data", required = true, description = "JSONL, one {\"text\": ...} per line") Path data;
     @Option(names = "--field", defaultValue = "text", description = "field holding the text (default: ${DEFAULT-VALUE})") String field;
@@ -31,6 +36,9 @@ public final class PerplexityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batchSize < 1) {
+            throw new ParameterException(spec.commandLine(), "--batch-size must be >= 1, but is: " + batchSize);
+        }
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(model);
                 CausalLM lm = ModelDirectory.loadCausalLM(model, m, true)) {
             List<long[]> texts = new ArrayList<>();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.util.Checks;
 import java.util.List;
 
 /**
@@ -19,6 +20,7 @@ public final class Perplexity {
 
     /** Scores token sequences in right-padded batches of {@code batchSize}. */
     public static Result compute(CausalLM model, List<long[]> texts, int batchSize, int padId, NDManager parent) {
+        Checks.positive("batch_size", batchSize);
         double nll = 0;
         long tokens = 0;
         for (int start = 0; start < texts.size(); start += batchSize) {
