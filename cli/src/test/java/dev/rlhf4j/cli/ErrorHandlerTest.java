@@ -3,10 +3,15 @@ package dev.rlhf4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rlhf4j.core.config.ConfigException;
 import dev.rlhf4j.core.testing.Fixtures;
+import dev.rlhf4j.core.train.TrainingStoppedException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -156,6 +161,52 @@ class ErrorHandlerTest {
         assertEquals(2, badValue.exit());
         assertEquals(List.of("rlhf4j generate: Invalid value for option '--batch-size': 'many' is not an int"),
                 badValue.errLines());
+    }
+
+    /** Throws what it is given, as a command deep in a run would. */
+    @Command(name = "throws")
+    static final class Throws implements Callable<Integer> {
+        private final RuntimeException error;
+
+        Throws(RuntimeException error) {
+            this.error = error;
+        }
+
+        @Override
+        public Integer call() {
+            throw error;
+        }
+    }
+
+    /** Which exceptions are the user's (1, 2) and which a bug (70), and the line each prints. */
+    @Test
+    void exitCodeAndLineOfEachKindOfError() {
+        Path missing = tmp.resolve("prompts.jsonl");
+        record Case(RuntimeException error, int exit, String line) {}
+        for (Case c : List.of(
+                new Case(new ConfigException("run.yaml: ppo.lr must be > 0, but is: 0.0"), 2,
+                        "run.yaml: ppo.lr must be > 0, but is: 0.0"),
+                new Case(new IllegalArgumentException("d.jsonl:3: field \"prompt\" must be a string, but is: missing"), 1,
+                        "d.jsonl:3: field \"prompt\" must be a string, but is: missing"),
+                new Case(new UncheckedIOException(new NoSuchFileException(missing.toString())), 1,
+                        missing + ": no such file or directory"),
+                new Case(new UncheckedIOException(new AccessDeniedException(missing.toString())), 1,
+                        missing + ": permission denied"),
+                new Case(new TrainingStoppedException("ppo: approx_kl 9.000 exceeded max_approx_kl 1.000 for 3 iterations"
+                        + " in a row (iteration 7): the policy ratio exploded; lower lr, raise kl_coef, or reduce ppo_epochs"), 1,
+                        "ppo: approx_kl 9.000 exceeded max_approx_kl 1.000 for 3 iterations in a row (iteration 7): the"
+                                + " policy ratio exploded; lower lr, raise kl_coef, or reduce ppo_epochs"),
+                new Case(new IllegalStateException("NDArray has been closed"), 70,
+                        "internal error: java.lang.IllegalStateException: NDArray has been closed (run with --debug for"
+                                + " the stack trace)"),
+                new Case(new ArithmeticException("/ by zero"), 70,
+                        "internal error: java.lang.ArithmeticException: / by zero (run with --debug for the stack trace)"))) {
+            CommandLine cl = Rlhf4j.commandLine();
+            cl.addSubcommand(new Throws(c.error()));
+            Run r = run(cl, "throws");
+            assertEquals(c.exit(), r.exit(), c.error().toString());
+            assertEquals(List.of("rlhf4j throws: " + c.line()), r.errLines());
+        }
     }
 
     @Test
