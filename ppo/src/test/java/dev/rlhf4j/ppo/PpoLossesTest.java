@@ -143,4 +143,24 @@ class PpoLossesTest {
                 () -> PpoLosses.policyLoss(newLogProbs, oldLogProbs, advantages, mask, clipRange),
                 newLogProbs, oldLogProbs, advantages, mask);
     }
+
+    /** The policy, value and entropy terms keep every operand their backward reads alive through a garbage collection. */
+    @org.junit.jupiter.api.Test
+    void gradientsSurviveAGarbageCollection() {
+        float[] old = {-1.0f, -0.5f, -2.0f, -0.1f};
+        float[] adv = {1.0f, -0.5f, 0.3f, -2.0f};
+        float[] mask = {1f, 1f, 1f, 0f};
+        dev.rlhf4j.core.testing.GcSafeGradients.assertGradientsSurviveAGarbageCollection(
+                new float[][] {{-0.7f, -0.9f, -1.2f, -0.3f}, {0.5f, 0.1f, -0.4f, 0.9f}, {0.3f, -1f, 2f, 0.5f, 0f, 1f}},
+                (m, x) -> {
+                    NDArray shape = m.create(mask).reshape(1, 4);
+                    NDArray pg = PpoLosses.policyLoss(x[0].reshape(1, 4), m.create(old).reshape(1, 4),
+                            m.create(adv).reshape(1, 4), shape, 0.2f).pgLoss();
+                    NDArray vf = PpoLosses.valueLoss(x[1].reshape(1, 4), m.create(new float[] {0.4f, 0.4f, 0f, 1f})
+                            .reshape(1, 4), m.create(new float[] {1f, -1f, 0.2f, 0f}).reshape(1, 4), shape, 0.2f).vfLoss();
+                    NDArray entropy = PpoLosses.entropyMean(x[2].reshape(1, 2, 3), m.create(new float[] {1f, 1f})
+                            .reshape(1, 2), 0.7f);
+                    return pg.add(vf).sub(entropy.mul(dev.rlhf4j.core.ops.Scalars.of(entropy, 0.01f)));
+                });
+    }
 }

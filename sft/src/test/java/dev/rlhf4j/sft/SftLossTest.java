@@ -161,4 +161,13 @@ class SftLossTest {
         }
         return out;
     }
+
+    /** The masked token loss keeps every operand its backward reads alive through a garbage collection. */
+    @org.junit.jupiter.api.Test
+    void gradientsSurviveAGarbageCollection() {
+        dev.rlhf4j.core.testing.GcSafeGradients.assertGradientsSurviveAGarbageCollection(
+                new float[][] {{0.1f, 2f, -1f, 0.5f, 0.3f, -0.2f, 1.5f, 0f}},
+                (m, x) -> SftLoss.meanLoss(x[0].reshape(1, 2, 4), m.create(new long[] {1, 3}).reshape(1, 2),
+                        m.create(new float[] {1f, 0.5f}).reshape(1, 2)));
+    }
 }

@@ -110,4 +110,13 @@ class PairwiseLossTest {
         }
         assertEquals(0.7901382962511401, scalar, 1e-6, "the double-precision form used in evaluation");
     }
+
+    /** Every operand the backward reads (the max with 0 of −log σ, the centring coefficient) outlives a garbage collection. */
+    @Test
+    void gradientsSurviveAGarbageCollection() {
+        float[] target = {1f, 23f / 27, 0.625f};
+        dev.rlhf4j.core.testing.GcSafeGradients.assertGradientsSurviveAGarbageCollection(
+                new float[][] {{3f, -0.5f, -0.2f}, REJECTED}, (m, x) -> PairwiseLoss.loss(x[0], x[1], m.create(MARGIN),
+                        m.create(target), m.create(new float[] {0.2f, 0.3f, 0.5f}), 0.1));
+    }
 }
