@@ -1,2 +1,5 @@
-/** Line-oriented JSON input with errors that name the file and the line. */
+/**
+ * Files in and out: line-oriented JSON input with errors that name the file and the line, and the
+ * exclusive lock a run holds on its directory ({@link dev.rlhf4j.core.io.RunLock}).
+ */
 package dev.rlhf4j.core.io;
