@@ -106,6 +106,7 @@ public final class PpoTrainer {
      * model must share it (rlhf4j does not re-tokenise between policy and reward model).
      */
     public static Result run(PpoConfig cfg, Path runDir, List<SampleMetric> sampleMetrics) throws IOException {
+        checkOutput(cfg, runDir);
         Path policyDir = Path.of(cfg.policy());
         Path rewardDir = Path.of(cfg.rewardModel() == null ? missing("reward_model") : cfg.rewardModel());
         checkSameTokenizer(policyDir, Path.of(cfg.reference()), "reference");
@@ -131,6 +132,22 @@ public final class PpoTrainer {
         throw new IllegalArgumentException("ppo." + key + " must be set, but is: null");
     }
 
+    /** Where the final policy goes: {@code ppo.output}, else {@code <run>/model}. */
+    private static Path output(PpoConfig cfg, Path runDir) {
+        return cfg.output() != null ? Path.of(cfg.output()) : runDir.resolve("model");
+    }
+
+    /** The output may be written (free, empty or rlhf4j's) and is none of the models PPO reads. */
+    private static void checkOutput(PpoConfig cfg, Path runDir) {
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("ppo.policy", Path.of(cfg.policy()));
+        inputs.put("ppo.reference", Path.of(cfg.reference()));
+        if (cfg.rewardModel() != null) {
+            inputs.put("ppo.reward_model", Path.of(cfg.rewardModel()));
+        }
+        ModelDirectory.checkOutput("ppo.output", output(cfg, runDir), inputs);
+    }
+
     /** Policy, reference and reward model must tokenise identically: compare their tokenizer.json files. */
     static void checkSameTokenizer(Path policyDir, Path otherDir, String role) throws IOException {
         Path a = policyDir.resolve("tokenizer.json");
@@ -148,6 +165,7 @@ public final class PpoTrainer {
 
     /** Trains, resuming from the newest complete checkpoint under {@code <run>/checkpoints}. */
     public Result train() throws IOException {
+        checkOutput(cfg, runDir);
         CausalLM policy = models.policy();
         CausalLM reference = models.reference();
         ValueModel critic = models.critic();
@@ -353,7 +371,7 @@ public final class PpoTrainer {
                     }
                 }
             }
-            Path output = cfg.output() != null ? Path.of(cfg.output()) : runDir.resolve("model");
+            Path output = output(cfg, runDir);
             ModelDirectory.saveCausalLM(output, policy, tok);
             return new Result(cfg.iterations(), lastScore, lastKl, kl.beta(), output, stoppedEarly);
         }

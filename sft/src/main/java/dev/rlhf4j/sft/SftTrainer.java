@@ -127,6 +127,7 @@ public final class SftTrainer {
     }
 
     private SftResult train(long stopAfter, LongConsumer afterStep) throws IOException {
+        ModelDirectory.checkOutput("sft.output", config.output(), Map.of("sft.model", config.model()));
         Files.createDirectories(runDir);
         CheckpointManager checkpoints =
                 new CheckpointManager(runDir.resolve("checkpoints"), training.keepCheckpoints());

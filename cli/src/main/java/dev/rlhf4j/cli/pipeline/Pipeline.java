@@ -15,6 +15,9 @@ import dev.rlhf4j.rm.train.RewardTrainer;
 import dev.rlhf4j.rm.train.RewardTrainingResult;
 import dev.rlhf4j.sft.SftResult;
 import dev.rlhf4j.sft.SftTrainer;
+import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.io.OwnedDirectory;
+import dev.rlhf4j.core.io.RunLock;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,26 +33,51 @@ import java.util.Set;
  * finished (its {@code done.json} exists) is skipped unless forced; a stage that was interrupted
  * resumes from its last checkpoint (the trainers do that themselves). The resolved config is saved
  * as {@code <run>/config.yaml}.
+ *
+ * <p>What a pipeline may touch: the run directory and each stage directory are rlhf4j's own
+ * ({@link OwnedDirectory}: created and marked, or already marked, or empty), so {@code --force}
+ * deletes only what rlhf4j wrote; every stage's model output is checked before the first stage
+ * starts; and an open pipeline holds the run directory's {@link RunLock} (each stage also locks its
+ * own directory while it runs), so a second run on the same directory fails at once.
+ *
+ * <pre>{@code
+ * try (Pipeline p = Pipeline.open(run, List.of())) {
+ *     p.run(EnumSet.allOf(Stage.class), false);
+ * }
+ * }</pre>
  */
-public final class Pipeline {
+public final class Pipeline implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final RunConfig run;
     private final List<PpoTrainer.SampleMetric> sampleMetrics;
+    private final RunLock lock;
 
-    public Pipeline(RunConfig run, List<PpoTrainer.SampleMetric> sampleMetrics) {
+    private Pipeline(RunConfig run, List<PpoTrainer.SampleMetric> sampleMetrics, RunLock lock) {
         this.run = run;
         this.sampleMetrics = List.copyOf(sampleMetrics);
+        this.lock = lock;
+    }
+
+    /**
+     * Claims the run directory (created and marked; an existing one must be empty or rlhf4j's) and
+     * locks it until {@link #close}.
+     *
+     * @throws IllegalStateException if the directory is someone else's, or another run holds its lock
+     */
+    public static Pipeline open(RunConfig run, List<PpoTrainer.SampleMetric> sampleMetrics) throws IOException {
+        OwnedDirectory.claim(run.runDir(), "run");
+        return new Pipeline(run, sampleMetrics, RunLock.acquire(run.runDir()));
     }
 
     /**
      * Runs {@code selected} (in pipeline order) and returns each stage's result summary.
      *
-     * @param force rerun stages that already finished
+     * @param force rerun stages that already finished (their directories are deleted first)
      */
     public Map<Stage, Map<String, Object>> run(Set<Stage> selected, boolean force) throws IOException {
-        Files.createDirectories(run.runDir());
         run.file().write(run.runDir().resolve("config.yaml"));
+        checkOutputs(selected);
         Map<Stage, Map<String, Object>> results = new LinkedHashMap<>();
         for (Stage stage : Stage.values()) {
             if (!selected.contains(stage) || !run.stages().contains(stage)) {
@@ -64,24 +92,72 @@ public final class Pipeline {
                 results.put(stage, previous);
                 continue;
             }
-            if (force && Files.exists(dir)) {
-                dev.rlhf4j.core.checkpoint.ModelDirectory.deleteRecursively(dir);
+            if (force) {
+                OwnedDirectory.delete(dir);
             }
-            Files.createDirectories(dir);
+            OwnedDirectory.claim(dir, "stage");
             System.err.printf("pipeline: %s -> %s%n", stage.key(), dir);
             long t0 = System.nanoTime();
-            Map<String, Object> result = switch (stage) {
-                case DATA -> data(dir);
-                case SFT -> sft(dir);
-                case REWARD_MODEL -> rewardModel(dir);
-                case PPO -> ppo(dir);
-                case EVAL -> eval(dir);
-            };
+            Map<String, Object> result;
+            try (RunLock stageLock = RunLock.acquire(dir)) {
+                result = switch (stage) {
+                    case DATA -> data(dir);
+                    case SFT -> sft(dir);
+                    case REWARD_MODEL -> rewardModel(dir);
+                    case PPO -> ppo(dir);
+                    case EVAL -> eval(dir);
+                };
+            }
             result.put("seconds", (System.nanoTime() - t0) / 1e9);
             JSON.writeValue(done.toFile(), result);
             results.put(stage, result);
         }
         return results;
+    }
+
+    /**
+     * Before any stage runs: finishes what a killed save left at each selected stage's model output
+     * ({@link OwnedDirectory#recover}), and checks that the output may be written ({@link
+     * ModelDirectory#checkOutput}), so a bad {@code ppo.output} is reported before hours of SFT.
+     */
+    private void checkOutputs(Set<Stage> selected) throws IOException {
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        Map<String, Map<String, Path>> inputs = new LinkedHashMap<>();
+        if (selected.contains(Stage.SFT) && run.sft() != null) {
+            outputs.put("sft.output", run.sft().output());
+            inputs.put("sft.output", models("sft.model", run.sft().model()));
+        }
+        if (selected.contains(Stage.REWARD_MODEL) && run.rewardModel() != null) {
+            outputs.put("reward_model.output", run.rewardModel().outputIn(run.runDir().resolve(Stage.REWARD_MODEL.key())));
+            inputs.put("reward_model.output", models("reward_model.init", run.rewardModel().init()));
+        }
+        if (selected.contains(Stage.PPO) && run.ppo() != null) {
+            var ppo = run.ppo();
+            outputs.put("ppo.output", ppo.output() != null ? Path.of(ppo.output())
+                    : run.runDir().resolve(Stage.PPO.key()).resolve("model"));
+            Map<String, Path> in = models("ppo.policy", Path.of(ppo.policy()));
+            in.put("ppo.reference", Path.of(ppo.reference()));
+            if (ppo.rewardModel() != null) {
+                in.put("ppo.reward_model", Path.of(ppo.rewardModel()));
+            }
+            inputs.put("ppo.output", in);
+        }
+        for (Map.Entry<String, Path> out : outputs.entrySet()) {
+            OwnedDirectory.recover(out.getValue());
+            ModelDirectory.checkOutput(out.getKey(), out.getValue(), inputs.get(out.getKey()));
+        }
+    }
+
+    private static Map<String, Path> models(String key, Path dir) {
+        Map<String, Path> m = new LinkedHashMap<>();
+        m.put(key, dir);
+        return m;
+    }
+
+    /** Releases the run directory's lock. */
+    @Override
+    public void close() {
+        lock.close();
     }
 
     private Map<String, Object> data(Path dir) throws IOException {

@@ -67,6 +67,17 @@ class ModelDirectoryTest {
     }
 
     @Test
+    void aStageOutputMustBeNoneOfItsInputModels() throws IOException {
+        Path sft = tmp.resolve("sft");
+        ModelDirectory.writeAtomically(sft, d -> Files.writeString(d.resolve("config.json"), "{}"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ModelDirectory.checkOutput("ppo.output",
+                sft, Map.of("ppo.policy", tmp.resolve("other/../sft"))));
+        assertEquals("ppo.output must not be ppo.policy, the model the stage starts from, but both are: " + sft
+                + "; write the new model to another directory", e.getMessage());
+        ModelDirectory.checkOutput("ppo.output", tmp.resolve("ppo"), Map.of("ppo.policy", sft)); // elsewhere: fine
+    }
+
+    @Test
     void aFailedWriteLeavesTheOldDirectory() throws IOException {
         Path dir = tmp.resolve("model");
         ModelDirectory.writeAtomically(dir, d -> Files.writeString(d.resolve("config.json"), "old"));

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
@@ -196,6 +197,7 @@ public final class RewardTrainer implements AutoCloseable {
 
     /** Phases 1 to 3. */
     void prepare() throws IOException {
+        ModelDirectory.checkOutput("reward_model.output", config.outputIn(runDir), Map.of("reward_model.init", config.init()));
         // 1. data: ties carry no preference and stay out of the loss
         List<PreferencePair> all = PairFiles.read(config.data());
         trainPairs = all.stream().filter(p -> !p.tie()).toList();
