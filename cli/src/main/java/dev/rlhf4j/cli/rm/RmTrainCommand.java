@@ -1,14 +1,16 @@
 package dev.rlhf4j.cli.rm;
 
 import dev.rlhf4j.core.config.ConfigException;
+import dev.rlhf4j.cli.pipeline.RunConfig;
 import dev.rlhf4j.core.config.ConfigFile;
+import dev.rlhf4j.core.io.OwnedDirectory;
+import dev.rlhf4j.core.io.RunLock;
 import dev.rlhf4j.rm.train.RewardModelConfig;
 import dev.rlhf4j.rm.train.RewardTrainer;
 import dev.rlhf4j.rm.train.RewardTrainingResult;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +23,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code rlhf4j rm train -c CONFIG.yaml [--set key=value ...] [--run-dir DIR]}: binds the config's
  * {@code reward_model:} section and runs {@link RewardTrainer}, resuming from the run directory's
- * newest checkpoint if it has one. Exit codes: 0 done, 1 a data, model or resume error, 2 a config
- * error.
+ * newest checkpoint if it has one. The run directory is rlhf4j's (created and marked, or empty, or
+ * marked already) and locked while the stage runs. Exit codes: 0 done, 1 a data, model, lock or
+ * resume error, 2 a config error.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a reward model on preference pairs: the config's reward_model: section (resumes if interrupted).")
@@ -38,25 +41,28 @@ public final class RmTrainCommand implements Callable<Integer> {
     List<String> overrides = new ArrayList<>();
 
     @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "metrics.jsonl, checkpoints/, eval/ and the resolved config.yaml (default runs/<name>/reward_model)")
+            description = "metrics.jsonl, checkpoints/, eval/ and the resolved config.yaml (default <runs_dir>/<name>/reward_model)")
     Path runDir;
 
     @Override
     public Integer call() {
         ConfigFile cfg;
         RewardModelConfig rm;
+        Path dir;
         try {
             cfg = ConfigFile.load(config, overrides);
             rm = cfg.bind("reward_model", RewardModelConfig.class);
+            dir = runDir != null ? runDir : RunConfig.defaultRunDir(cfg).resolve("reward_model");
         } catch (ConfigException e) {
             return fail(2, e.getMessage());
         }
-        Path dir = runDir != null ? runDir : Path.of("runs", cfg.node("name").asText("run"), "reward_model");
         RewardTrainingResult r;
         try {
-            Files.createDirectories(dir);
-            cfg.write(dir.resolve("config.yaml"));
-            r = RewardTrainer.run(rm, dir);
+            OwnedDirectory.claim(dir, "stage");
+            try (RunLock lock = RunLock.acquire(dir)) {
+                cfg.write(dir.resolve("config.yaml"));
+                r = RewardTrainer.run(rm, dir);
+            }
         } catch (IOException e) {
             return fail(1, e.getMessage());
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {

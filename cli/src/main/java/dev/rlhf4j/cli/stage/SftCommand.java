@@ -2,11 +2,12 @@ package dev.rlhf4j.cli.stage;
 
 import dev.rlhf4j.core.config.ConfigException;
 import dev.rlhf4j.core.config.ConfigFile;
+import dev.rlhf4j.core.io.OwnedDirectory;
+import dev.rlhf4j.core.io.RunLock;
 import dev.rlhf4j.sft.SftConfig;
 import dev.rlhf4j.sft.SftTrainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code rlhf4j sft -c CONFIG.yaml [--set key=value ...] [--run-dir DIR]}: binds the config's
  * {@code sft:} section and runs {@link SftTrainer}, resuming from the run directory's newest
- * checkpoint if it has one. Exit codes: 0 done, 1 a data, model or resume error, 2 a config error.
+ * checkpoint if it has one. The run directory is rlhf4j's (created and marked, or empty, or marked
+ * already) and locked while the stage runs. Exit codes: 0 done, 1 a data, model, lock or resume
+ * error, 2 a config error.
  */
 @Command(name = "sft", mixinStandardHelpOptions = true,
         description = "Supervised fine-tuning on demonstrations: the config's sft: section (resumes if interrupted).")
@@ -51,9 +54,11 @@ public final class SftCommand implements Callable<Integer> {
         }
         Path dir = runDir != null ? runDir : sft.output().resolveSibling(sft.output().getFileName() + "-run");
         try {
-            Files.createDirectories(dir);
-            cfg.write(dir.resolve("config.yaml"));
-            SftTrainer.run(sft, dir, System.out);
+            OwnedDirectory.claim(dir, "stage");
+            try (RunLock lock = RunLock.acquire(dir)) {
+                cfg.write(dir.resolve("config.yaml"));
+                SftTrainer.run(sft, dir, System.out);
+            }
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             return fail(1, e.getMessage());
         }

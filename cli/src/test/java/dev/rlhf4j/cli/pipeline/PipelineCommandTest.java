@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.cli.Rlhf4j;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.io.OwnedDirectory;
+import dev.rlhf4j.core.io.RunLock;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.model.WeightSource;
@@ -76,14 +78,31 @@ class PipelineCommandTest {
         assertEquals("mine: true\n", Files.readString(tmp.resolve("mine/config.yaml")));
     }
 
+    /** Two runs on one directory: the second fails at once with one line naming the lock file and the holder. */
+    @Test
+    void aSecondRunOnALockedRunDirectoryFailsAtOnce() throws IOException {
+        Path config = dataConfig("t");
+        Path dir = tmp.resolve("runs/t");
+        OwnedDirectory.claim(dir, "run");
+        try (RunLock held = RunLock.acquire(dir)) {
+            Run r = run("pipeline", "-c", config.toString());
+            assertEquals(1, r.exit(), r.err());
+            assertEquals("rlhf4j pipeline: " + dir.resolve(".lock") + ": the run directory is locked by process "
+                    + ProcessHandle.current().pid() + " (another rlhf4j run is writing to it); wait for it to finish or"
+                    + " stop it", r.err().strip());
+            assertFalse(Files.exists(dir.resolve("data")), "nothing was written");
+        }
+    }
+
     @Test
     void aRunNameThatLeavesRunsDirIsRefusedBeforeAnythingIsWritten() throws IOException {
-        Path config = dataConfig("../../x");
+        String name = "../../" + tmp.getFileName() + "-escaped"; // a sibling of this test's directory
+        Path config = dataConfig(name);
         Run r = run("pipeline", "-c", config.toString(), "--force");
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().startsWith("rlhf4j pipeline: " + config + ": name must stay inside runs_dir ("
-                + tmp.resolve("runs") + ") or be an absolute path, but is: ../../x"), r.err());
-        assertFalse(Files.exists(tmp.getParent().resolve("x")));
+                + tmp.resolve("runs") + ") or be an absolute path, but is: " + name), r.err());
+        assertFalse(Files.exists(tmp.resolveSibling(tmp.getFileName() + "-escaped")));
     }
 
     /** sft.output set to an unrelated directory: refused before the first stage, the directory untouched. */

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.cli.Rlhf4j;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.io.OwnedDirectory;
+import dev.rlhf4j.core.io.RunLock;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.model.WeightSource;
@@ -61,6 +63,21 @@ class SftCommandTest {
         assertEquals(1, metrics.size(), "log_every 10: only the last step");
         assertTrue(metrics.get(0).startsWith("{\"step\":3,"), metrics.get(0));
         assertTrue(Files.readString(tmp.resolve("sft/model-run/config.yaml")).contains("packing: true"));
+    }
+
+    /** A second run on a directory another run holds fails at once, naming the lock file and the holder's PID. */
+    @Test
+    void aLockedRunDirectoryIsRefusedAtOnce() throws IOException {
+        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: m\n  data: d.jsonl\n  output: out\n");
+        Path dir = tmp.resolve("run");
+        OwnedDirectory.claim(dir, "stage");
+        try (RunLock held = RunLock.acquire(dir)) {
+            StringWriter err = new StringWriter();
+            assertEquals(1, run(err, "sft", "-c", cfg.toString(), "--run-dir", dir.toString()));
+            assertEquals("rlhf4j sft: " + dir.resolve(".lock") + ": the run directory is locked by process "
+                    + ProcessHandle.current().pid() + " (another rlhf4j run is writing to it); wait for it to finish or"
+                    + " stop it", err.toString().trim());
+        }
     }
 
     private static int run(StringWriter err, String... args) {
