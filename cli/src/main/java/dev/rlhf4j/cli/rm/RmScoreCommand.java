@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.io.JsonLines;
 import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.data.io.OutputFiles;
 import dev.rlhf4j.rm.RewardInputs;
 import dev.rlhf4j.rm.RewardModel;
 import dev.rlhf4j.rm.RewardScorer;
@@ -41,8 +42,9 @@ import picocli.CommandLine.Option;
  *   <li>{@code text}: the text as it is (plus EOS): adds {@code reward}.
  * </ul>
  *
- * Scores are raw; the model's stored normalisation is printed in the summary. Exit codes: 0 done,
- * 1 a data or model error.
+ * Scores are raw; the model's stored normalisation is printed in the summary. {@code --out} is
+ * written beside its name and renamed into place at the end, and may not be the {@code --data}
+ * file. Exit codes: 0 done, 1 a data or model error.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Score JSONL records (pairs, prompt/response, messages or text) with a reward model.")
@@ -80,9 +82,14 @@ public final class RmScoreCommand implements Callable<Integer> {
         long tokens = 0;
         String normalization;
         Writer w = null;
+        Path temp = null;
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(model);
                 RewardModel rm = RewardModel.load(model, m)) {
-            w = out != null ? Files.newBufferedWriter(out, StandardCharsets.UTF_8) : spec.commandLine().getOut();
+            if (out != null) {
+                OutputFiles.checkNotAnInput("--out", out, List.of(data));
+                temp = OutputFiles.temporaryFor(out);
+            }
+            w = out != null ? Files.newBufferedWriter(temp, StandardCharsets.UTF_8) : spec.commandLine().getOut();
             Writer sink = w;
             normalization = String.format(Locale.ROOT, "mean %.4f std %.4f", rm.normalization().mean(),
                     rm.normalization().std());
@@ -104,11 +111,10 @@ public final class RmScoreCommand implements Callable<Integer> {
             tokens = counts[3];
             if (out != null) {
                 w.close();
+                OutputFiles.commit(temp, out);
             }
-        } catch (IOException e) {
-            return fail(e.getMessage());
-        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
-            closeQuietly(w);
+        } catch (IOException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            discard(w, temp);
             return fail(e.getMessage());
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
@@ -211,13 +217,18 @@ public final class RmScoreCommand implements Callable<Integer> {
         seqs.clear();
     }
 
-    private void closeQuietly(Writer w) {
-        if (w != null && out != null) {
-            try {
+    /** After a failure: the partial output is dropped, an existing {@code --out} file stays as it was. */
+    private void discard(Writer w, Path temp) {
+        if (temp == null) {
+            return;
+        }
+        try {
+            if (w != null) {
                 w.close();
-            } catch (IOException ignored) {
-                // the error being reported matters more
             }
+            Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+            // the error being reported matters more
         }
     }
 

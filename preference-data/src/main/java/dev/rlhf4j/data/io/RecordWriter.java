@@ -12,21 +12,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 
-/** Writes canonical records as JSON Lines ({@code .gz} names are gzip-compressed). */
+/**
+ * Writes canonical records as JSON Lines ({@code .gz} names are gzip-compressed), into a temporary
+ * file beside {@code path} that {@link #close} renames over it ({@link OutputFiles}): an existing
+ * file, which may be what is being read, stays whole until the new one is complete. {@link #abort}
+ * discards the new file instead.
+ */
 public final class RecordWriter implements Closeable {
 
     private final Path path;
+    private final Path temp;
     private final OutputStream out;
     private long written;
+    private boolean closed;
 
     public RecordWriter(Path path) {
         this.path = path;
         try {
-            Path parent = path.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            OutputStream os = Files.newOutputStream(path);
+            this.temp = OutputFiles.temporaryFor(path);
+            OutputStream os = Files.newOutputStream(temp);
             if (path.getFileName().toString().endsWith(".gz")) {
                 os = new GZIPOutputStream(os, 1 << 16);
             }
@@ -66,12 +70,41 @@ public final class RecordWriter implements Closeable {
         return path;
     }
 
+    /** Finishes the file and renames it into place. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            out.close();
+            OutputFiles.commit(temp, path);
+        } catch (IOException e) {
+            deleteTemp();
+            throw new UncheckedIOException(path + ": cannot write (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Discards what was written: {@code path} keeps what it held before (or stays absent). */
+    public void abort() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             out.close();
         } catch (IOException e) {
-            throw new UncheckedIOException(path + ": cannot write (" + e.getMessage() + ")", e);
+            // the file is discarded anyway
+        }
+        deleteTemp();
+    }
+
+    private void deleteTemp() {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            // a leftover hidden temporary file is harmless
         }
     }
 }
