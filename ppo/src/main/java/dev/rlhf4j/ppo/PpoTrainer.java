@@ -18,10 +18,12 @@ import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.AdamW;
 import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
+import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradClip;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.NamedParameter;
+import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
 import dev.rlhf4j.core.train.TrainerState;
@@ -89,16 +91,27 @@ public final class PpoTrainer {
     private final PromptSource prompts;
     private final Path runDir;
     private final List<SampleMetric> sampleMetrics;
+    private final OnConfigChange onConfigChange;
     private List<long[]> ptxTexts = List.of(); // PPO-ptx: tokenised pretraining texts, cycled in order
     private int ptxPosition;
 
     public PpoTrainer(PpoConfig cfg, Models models, List<PromptSource.Prompt> prompts, Path runDir,
             List<SampleMetric> sampleMetrics) {
+        this(cfg, models, prompts, runDir, sampleMetrics, OnConfigChange.REFUSE);
+    }
+
+    /**
+     * @param onConfigChange whether a checkpoint saved with a config that differs in a key that
+     *     alters the training may be resumed ({@link ConfigChanges})
+     */
+    public PpoTrainer(PpoConfig cfg, Models models, List<PromptSource.Prompt> prompts, Path runDir,
+            List<SampleMetric> sampleMetrics, OnConfigChange onConfigChange) {
         this.cfg = cfg;
         this.models = models;
         this.prompts = new PromptSource(prompts, cfg.seed());
         this.runDir = runDir;
         this.sampleMetrics = List.copyOf(sampleMetrics);
+        this.onConfigChange = onConfigChange;
     }
 
     /**
@@ -106,7 +119,19 @@ public final class PpoTrainer {
      * model must share it (rlhf4j does not re-tokenise between policy and reward model).
      */
     public static Result run(PpoConfig cfg, Path runDir, List<SampleMetric> sampleMetrics) throws IOException {
+        return run(cfg, runDir, sampleMetrics, OnConfigChange.REFUSE);
+    }
+
+    /** As {@link #run(PpoConfig, Path, List)}, {@code onConfigChange} deciding whether a changed config may resume. */
+    public static Result run(PpoConfig cfg, Path runDir, List<SampleMetric> sampleMetrics, OnConfigChange onConfigChange)
+            throws IOException {
         checkOutput(cfg, runDir);
+        if (onConfigChange == OnConfigChange.REFUSE) { // fail before loading four models; train() checks (and logs) again
+            Optional<Checkpoint> latest = new CheckpointManager(runDir.resolve("checkpoints"), cfg.keepCheckpoints()).latest();
+            if (latest.isPresent()) {
+                ConfigChanges.check(latest.get(), "ppo", cfg, onConfigChange);
+            }
+        }
         Path policyDir = Path.of(cfg.policy());
         Path rewardDir = Path.of(cfg.rewardModel() == null ? missing("reward_model") : cfg.rewardModel());
         checkSameTokenizer(policyDir, Path.of(cfg.reference()), "reference");
@@ -124,7 +149,7 @@ public final class PpoTrainer {
                 }) {
             Models models = new Models(policy, reference, RewardModels.scorer(rm), critic, tok);
             List<PromptSource.Prompt> prompts = PromptSource.read(Path.of(cfg.prompts()), tok, cfg.maxPromptLength());
-            return new PpoTrainer(cfg, models, prompts, runDir, sampleMetrics).train();
+            return new PpoTrainer(cfg, models, prompts, runDir, sampleMetrics, onConfigChange).train();
         }
     }
 
@@ -189,7 +214,7 @@ public final class PpoTrainer {
         Files.createDirectories(runDir);
 
         try (AdamW policyOpt = optimizer(policyParams); AdamW criticOpt = optimizer(criticParams)) {
-            // 0. resume: policy, critic, both optimizers, β, RNG, prompt position
+            // 0. resume (its config compared with this one first): policy, critic, both optimizers, β, RNG, prompt position
             KlController kl = cfg.klController();
             SeededRng rng = new SeededRng(cfg.seed());
             int start = 0;
@@ -197,6 +222,7 @@ public final class PpoTrainer {
             Optional<Checkpoint> latest = checkpoints.latest();
             if (latest.isPresent()) {
                 Checkpoint ck = latest.get();
+                ConfigChanges.check(ck, "ppo", cfg, onConfigChange);
                 TrainerState state = ck.state();
                 loadInto(policy, ck.resolve("policy"));
                 loadInto(critic, ck.resolve("critic"));
@@ -358,7 +384,8 @@ public final class PpoTrainer {
                             long optStep = optimizerStep;
                             KlController klNow = kl;
                             checkpoints.save(new TrainerState(done, optStep, prompts.epoch(), prompts.index(), rng.seed(),
-                                    rng.counter(), Map.of("beta", klNow.beta(), "ptx_position", ptxPosition)), dir -> {
+                                    rng.counter(), Map.of("beta", klNow.beta(), "ptx_position", ptxPosition),
+                                    ConfigChanges.snapshot(cfg)), dir -> {
                                         ModelDirectory.saveCausalLM(dir.resolve("policy"), policy, tok);
                                         critic.save(dir.resolve("critic"));
                                         policyOpt.save(dir.resolve("policy_optimizer.ndlist"));

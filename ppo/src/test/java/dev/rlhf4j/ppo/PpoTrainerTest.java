@@ -216,6 +216,14 @@ class PpoTrainerTest {
             assertEquals(a.get(i).get("loss").asDouble(), c.get(i).get("loss").asDouble(), 0.0, "iteration " + (i + 1));
         }
         assertEquals(liveShort, liveLong, "live NDArrays after 2 and after 4 iterations");
+
+        // the checkpoint remembers its config: another kl_coef is not resumed silently
+        try (NDManager m = NDManager.newBaseManager()) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> train(config(4, 0.1, 2), b, m, null));
+            assertTrue(e.getMessage().startsWith(b.resolve("checkpoints/step-2") + ": the config changed since this"
+                    + " checkpoint was saved: ppo.kl_coef from 0.05 to 0.1;"), e.getMessage());
+        }
     }
 
 }

@@ -19,6 +19,7 @@ import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.io.OwnedDirectory;
 import dev.rlhf4j.core.io.RunLock;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.core.train.OnConfigChange;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,11 +72,22 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * Runs {@code selected} (in pipeline order) and returns each stage's result summary.
+     * Runs {@code selected} (in pipeline order) and returns each stage's result summary; an
+     * interrupted stage whose config changed since its checkpoint is refused ({@link
+     * dev.rlhf4j.core.train.ConfigChanges}).
      *
      * @param force rerun stages that already finished (their directories are deleted first)
      */
     public Map<Stage, Map<String, Object>> run(Set<Stage> selected, boolean force) throws IOException {
+        return run(selected, force, OnConfigChange.REFUSE);
+    }
+
+    /**
+     * As {@link #run(Set, boolean)}, {@code onConfigChange} deciding whether an interrupted stage
+     * whose config changed may resume.
+     */
+    public Map<Stage, Map<String, Object>> run(Set<Stage> selected, boolean force, OnConfigChange onConfigChange)
+            throws IOException {
         run.file().write(run.runDir().resolve("config.yaml"));
         checkOutputs(selected);
         Map<Stage, Map<String, Object>> results = new LinkedHashMap<>();
@@ -102,9 +114,9 @@ public final class Pipeline implements AutoCloseable {
             try (RunLock stageLock = RunLock.acquire(dir)) {
                 result = switch (stage) {
                     case DATA -> data(dir);
-                    case SFT -> sft(dir);
-                    case REWARD_MODEL -> rewardModel(dir);
-                    case PPO -> ppo(dir);
+                    case SFT -> sft(dir, onConfigChange);
+                    case REWARD_MODEL -> rewardModel(dir, onConfigChange);
+                    case PPO -> ppo(dir, onConfigChange);
                     case EVAL -> eval(dir);
                 };
             }
@@ -182,13 +194,13 @@ public final class Pipeline implements AutoCloseable {
         return result;
     }
 
-    private Map<String, Object> sft(Path dir) throws IOException {
-        SftResult r = SftTrainer.run(run.sft(), dir);
+    private Map<String, Object> sft(Path dir, OnConfigChange onConfigChange) throws IOException {
+        SftResult r = SftTrainer.run(run.sft(), dir, System.out, onConfigChange);
         return JSON.convertValue(r, LinkedHashMap.class);
     }
 
-    private Map<String, Object> rewardModel(Path dir) throws IOException {
-        RewardTrainingResult r = RewardTrainer.run(run.rewardModel(), dir);
+    private Map<String, Object> rewardModel(Path dir, OnConfigChange onConfigChange) throws IOException {
+        RewardTrainingResult r = RewardTrainer.run(run.rewardModel(), dir, onConfigChange);
         Map<String, Object> result = JSON.convertValue(r, LinkedHashMap.class);
         List<Path> evalData = run.rewardModel().evalData();
         if (evalData != null && !evalData.isEmpty()) {
@@ -197,8 +209,8 @@ public final class Pipeline implements AutoCloseable {
         return result;
     }
 
-    private Map<String, Object> ppo(Path dir) throws IOException {
-        PpoTrainer.Result r = PpoTrainer.run(run.ppo(), dir, sampleMetrics);
+    private Map<String, Object> ppo(Path dir, OnConfigChange onConfigChange) throws IOException {
+        PpoTrainer.Result r = PpoTrainer.run(run.ppo(), dir, sampleMetrics, onConfigChange);
         return JSON.convertValue(r, LinkedHashMap.class);
     }
 

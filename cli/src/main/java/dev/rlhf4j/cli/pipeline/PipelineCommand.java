@@ -2,6 +2,7 @@ package dev.rlhf4j.cli.pipeline;
 
 import dev.rlhf4j.core.config.ConfigException;
 import dev.rlhf4j.core.config.ConfigFile;
+import dev.rlhf4j.core.train.OnConfigChange;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rlhf4j pipeline -c CONFIG.yaml [--set k=v ...] [--from STAGE] [--only STAGE] [--force]}.
+ * {@code rlhf4j pipeline -c CONFIG.yaml [--set k=v ...] [--from STAGE] [--only STAGE] [--force]
+ * [--allow-config-change]}.
  * Exit codes: 0 done, 1 a data, model, lock or resume error, 2 a config error.
  */
 @Command(name = "pipeline", description = "Run the stages a config names: data, sft, reward_model, ppo, eval.")
@@ -30,6 +32,8 @@ public final class PipelineCommand implements Callable<Integer> {
     @Option(names = "--force", description = "rerun stages that already finished (deletes their directories; only ever"
             + " directories rlhf4j wrote)") boolean force;
     @Option(names = "--run-dir", description = "run directory (default runs/<name>)") Path runDir;
+    @Option(names = "--allow-config-change", description = "resume an interrupted run even though keys that alter the training changed"
+            + " since its checkpoint (they are listed as a warning)") boolean allowConfigChange;
 
     @Override
     public Integer call() throws IOException {
@@ -47,7 +51,7 @@ public final class PipelineCommand implements Callable<Integer> {
         }
         Map<Stage, Map<String, Object>> results;
         try (Pipeline pipeline = Pipeline.open(run, List.of())) {
-            results = pipeline.run(selected, force);
+            results = pipeline.run(selected, force, allowConfigChange ? OnConfigChange.ALLOW : OnConfigChange.REFUSE);
         } catch (ConfigException e) {
             return fail(2, e.getMessage());
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {

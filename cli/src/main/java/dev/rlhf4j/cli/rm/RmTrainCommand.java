@@ -5,6 +5,7 @@ import dev.rlhf4j.cli.pipeline.RunConfig;
 import dev.rlhf4j.core.config.ConfigFile;
 import dev.rlhf4j.core.io.OwnedDirectory;
 import dev.rlhf4j.core.io.RunLock;
+import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.rm.train.RewardModelConfig;
 import dev.rlhf4j.rm.train.RewardTrainer;
 import dev.rlhf4j.rm.train.RewardTrainingResult;
@@ -21,11 +22,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code rlhf4j rm train -c CONFIG.yaml [--set key=value ...] [--run-dir DIR]}: binds the config's
- * {@code reward_model:} section and runs {@link RewardTrainer}, resuming from the run directory's
- * newest checkpoint if it has one. The run directory is rlhf4j's (created and marked, or empty, or
- * marked already) and locked while the stage runs. Exit codes: 0 done, 1 a data, model, lock or
- * resume error, 2 a config error.
+ * {@code rlhf4j rm train -c CONFIG.yaml [--set key=value ...] [--run-dir DIR] [--allow-config-change]}:
+ * binds the config's {@code reward_model:} section and runs {@link RewardTrainer}, resuming from
+ * the run directory's newest checkpoint if it has one (unless keys that alter the training changed
+ * since, see {@link dev.rlhf4j.core.train.ConfigChanges}). The run directory is rlhf4j's (created
+ * and marked, or empty, or marked already) and locked while the stage runs. Exit codes: 0 done, 1 a
+ * data, model, lock or resume error, 2 a config error.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a reward model on preference pairs: the config's reward_model: section (resumes if interrupted).")
@@ -44,6 +46,10 @@ public final class RmTrainCommand implements Callable<Integer> {
             description = "metrics.jsonl, checkpoints/, eval/ and the resolved config.yaml (default <runs_dir>/<name>/reward_model)")
     Path runDir;
 
+    @Option(names = "--allow-config-change", description = "resume an interrupted run even though keys that alter the training changed"
+            + " since its checkpoint (they are listed as a warning)")
+    boolean allowConfigChange;
+
     @Override
     public Integer call() {
         ConfigFile cfg;
@@ -61,7 +67,7 @@ public final class RmTrainCommand implements Callable<Integer> {
             OwnedDirectory.claim(dir, "stage");
             try (RunLock lock = RunLock.acquire(dir)) {
                 cfg.write(dir.resolve("config.yaml"));
-                r = RewardTrainer.run(rm, dir);
+                r = RewardTrainer.run(rm, dir, allowConfigChange ? OnConfigChange.ALLOW : OnConfigChange.REFUSE);
             }
         } catch (IOException e) {
             return fail(1, e.getMessage());

@@ -5,6 +5,7 @@ import dev.rlhf4j.core.config.ConfigException;
 import dev.rlhf4j.core.config.ConfigFile;
 import dev.rlhf4j.core.io.OwnedDirectory;
 import dev.rlhf4j.core.io.RunLock;
+import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.ppo.PpoConfig;
 import dev.rlhf4j.ppo.PpoTrainer;
 import java.io.IOException;
@@ -19,10 +20,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rlhf4j ppo -c CONFIG.yaml [--set key=value ...] [--run-dir DIR]}: the PPO stage alone,
- * resuming from the run directory's newest checkpoint if it has one. The run directory is rlhf4j's
- * (created and marked, or empty, or marked already) and locked while the stage runs. Exit codes: 0
- * done, 1 a data, model, lock or resume error, 2 a config error.
+ * {@code rlhf4j ppo -c CONFIG.yaml [--set key=value ...] [--run-dir DIR] [--allow-config-change]}:
+ * the PPO stage alone, resuming from the run directory's newest checkpoint if it has one. The run
+ * directory is rlhf4j's (created and marked, or empty, or marked already) and locked while the
+ * stage runs. Exit codes: 0 done, 1 a data, model, lock or resume error, 2 a config error.
  */
 @Command(name = "ppo", description = "Optimise a policy against a reward model with PPO (the config's ppo: section).")
 public final class PpoCommand implements Callable<Integer> {
@@ -30,6 +31,8 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, description = "YAML run config") Path config;
     @Option(names = "--set", description = "override a key, e.g. ppo.lr=1e-5 (repeatable)") List<String> overrides = new ArrayList<>();
     @Option(names = "--run-dir", description = "where metrics, samples and checkpoints go (default <runs_dir>/<name>/ppo)") Path runDir;
+    @Option(names = "--allow-config-change", description = "resume an interrupted run even though keys that alter the training changed"
+            + " since its checkpoint (they are listed as a warning)") boolean allowConfigChange;
 
     @Override
     public Integer call() throws IOException {
@@ -46,7 +49,7 @@ public final class PpoCommand implements Callable<Integer> {
         try {
             OwnedDirectory.claim(dir, "stage");
             try (RunLock lock = RunLock.acquire(dir)) {
-                r = PpoTrainer.run(ppo, dir, List.of());
+                r = PpoTrainer.run(ppo, dir, List.of(), allowConfigChange ? OnConfigChange.ALLOW : OnConfigChange.REFUSE);
             }
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             return fail(1, e.getMessage());

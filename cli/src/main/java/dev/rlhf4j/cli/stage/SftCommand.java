@@ -4,6 +4,7 @@ import dev.rlhf4j.core.config.ConfigException;
 import dev.rlhf4j.core.config.ConfigFile;
 import dev.rlhf4j.core.io.OwnedDirectory;
 import dev.rlhf4j.core.io.RunLock;
+import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.sft.SftConfig;
 import dev.rlhf4j.sft.SftTrainer;
 import java.io.IOException;
@@ -18,11 +19,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rlhf4j sft -c CONFIG.yaml [--set key=value ...] [--run-dir DIR]}: binds the config's
- * {@code sft:} section and runs {@link SftTrainer}, resuming from the run directory's newest
- * checkpoint if it has one. The run directory is rlhf4j's (created and marked, or empty, or marked
- * already) and locked while the stage runs. Exit codes: 0 done, 1 a data, model, lock or resume
- * error, 2 a config error.
+ * {@code rlhf4j sft -c CONFIG.yaml [--set key=value ...] [--run-dir DIR] [--allow-config-change]}:
+ * binds the config's {@code sft:} section and runs {@link SftTrainer}, resuming from the run
+ * directory's newest checkpoint if it has one (unless keys that alter the training changed since,
+ * see {@link dev.rlhf4j.core.train.ConfigChanges}). The run directory is rlhf4j's (created and
+ * marked, or empty, or marked already) and locked while the stage runs. Exit codes: 0 done, 1 a
+ * data, model, lock or resume error, 2 a config error.
  */
 @Command(name = "sft", mixinStandardHelpOptions = true,
         description = "Supervised fine-tuning on demonstrations: the config's sft: section (resumes if interrupted).")
@@ -42,6 +44,10 @@ public final class SftCommand implements Callable<Integer> {
                     + " named <output>-run)")
     Path runDir;
 
+    @Option(names = "--allow-config-change", description = "resume an interrupted run even though keys that alter the training changed"
+            + " since its checkpoint (they are listed as a warning)")
+    boolean allowConfigChange;
+
     @Override
     public Integer call() throws IOException {
         ConfigFile cfg;
@@ -57,7 +63,7 @@ public final class SftCommand implements Callable<Integer> {
             OwnedDirectory.claim(dir, "stage");
             try (RunLock lock = RunLock.acquire(dir)) {
                 cfg.write(dir.resolve("config.yaml"));
-                SftTrainer.run(sft, dir, System.out);
+                SftTrainer.run(sft, dir, System.out, allowConfigChange ? OnConfigChange.ALLOW : OnConfigChange.REFUSE);
             }
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             return fail(1, e.getMessage());

@@ -40,8 +40,8 @@ class SftCommandTest {
                 + " max_grad_norm, max_steps, save_every, schedule, warmup_steps, weight_decay", err.toString().trim());
     }
 
-    @Test
-    void trainsFromAConfigFile() throws IOException {
+    /** A tiny random GPT-2 with the parity tokenizer, two demonstrations, and an sft: config using them. */
+    private Path config(String training) throws IOException {
         Path model = tmp.resolve("base");
         try (Tokenizer tok = Tokenizer.load(Fixtures.parityModel("gpt2")); NDManager m = NDManager.newBaseManager()) {
             ModelConfig c = ModelConfig.gpt2(384, 32, 2, 4, 64).withSpecialTokens(tok.bosId(), tok.eosIds(), tok.padId());
@@ -53,8 +53,13 @@ class SftCommandTest {
                 "{\"prompt\": \"Q: Who bought the flour?\\nA:\", \"completion\": \" The baker.\"}",
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"Where is the mill?\"},"
                         + " {\"role\": \"assistant\", \"content\": \"By the river.\"}]}"));
-        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: " + model + "\n  data: " + data
-                + "\n  output: " + tmp.resolve("sft/model") + "\n  max_length: 64\n  training: {max_steps: 3, lr: 1.0e-3}\n");
+        return Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: " + model + "\n  data: " + data
+                + "\n  output: " + tmp.resolve("sft/model") + "\n  max_length: 64\n  training: " + training + "\n");
+    }
+
+    @Test
+    void trainsFromAConfigFile() throws IOException {
+        Path cfg = config("{max_steps: 3, lr: 1.0e-3}");
         StringWriter err = new StringWriter();
         assertEquals(0, run(err, "sft", "-c", cfg.toString(), "--set", "sft.packing=true"), err.toString());
         assertTrue(Files.exists(tmp.resolve("sft/model/model.safetensors")));
@@ -63,6 +68,35 @@ class SftCommandTest {
         assertEquals(1, metrics.size(), "log_every 10: only the last step");
         assertTrue(metrics.get(0).startsWith("{\"step\":3,"), metrics.get(0));
         assertTrue(Files.readString(tmp.resolve("sft/model-run/config.yaml")).contains("packing: true"));
+    }
+
+    /**
+     * Resuming with a changed lr is refused, naming the key with both values; --allow-config-change
+     * resumes anyway; a longer run with another log_every resumes without being asked.
+     */
+    @Test
+    void resumeRefusesAChangedLearningRateUnlessAllowed() throws IOException {
+        Path cfg = config("{max_steps: 2, lr: 1.0e-3, save_every: 1}");
+        Path run = tmp.resolve("sft/model-run");
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, "sft", "-c", cfg.toString()), err.toString());
+
+        StringWriter refused = new StringWriter();
+        assertEquals(1, run(refused, "sft", "-c", cfg.toString(), "--set", "sft.training.lr=2.0e-3"));
+        assertEquals("rlhf4j sft: " + run.resolve("checkpoints/step-2") + ": the config changed since this checkpoint was"
+                + " saved: sft.training.lr from 0.001 to 0.002; these keys alter the training, so the resumed run would"
+                + " follow neither config: restore them, resume anyway with --allow-config-change, or delete "
+                + run.resolve("checkpoints") + " to start over", refused.toString().trim());
+
+        StringWriter longer = new StringWriter();
+        assertEquals(0, run(longer, "sft", "-c", cfg.toString(), "--set", "sft.training.log_every=1", "--set",
+                "sft.training.max_steps=3"), longer.toString());
+        StringWriter allowed = new StringWriter();
+        assertEquals(0, run(allowed, "sft", "-c", cfg.toString(), "--set", "sft.training.lr=2.0e-3", "--set",
+                "sft.training.max_steps=4", "--allow-config-change"), allowed.toString());
+        List<String> steps = Files.readAllLines(run.resolve("metrics.jsonl")).stream()
+                .map(l -> l.substring(0, l.indexOf(','))).toList();
+        assertEquals(List.of("{\"step\":2", "{\"step\":3", "{\"step\":4"), steps, "each run resumed where the last stopped");
     }
 
     /** A second run on a directory another run holds fails at once, naming the lock file and the holder's PID. */
