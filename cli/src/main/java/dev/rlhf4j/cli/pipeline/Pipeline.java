@@ -128,35 +128,42 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * Before any stage runs: finishes what a killed save left at each selected stage's model output
-     * ({@link OwnedDirectory#recover}), and checks that the output may be written ({@link
-     * ModelDirectory#checkOutput}), so a bad {@code ppo.output} is reported before hours of SFT.
+     * Before any stage runs: finishes what a killed save left at every stage's model output ({@link
+     * OwnedDirectory#recover}; later stages read them even when only those run), and checks that
+     * each selected stage's output may be written ({@link ModelDirectory#checkOutput}), so a bad
+     * {@code ppo.output} is reported before hours of SFT.
      */
     private void checkOutputs(Set<Stage> selected) throws IOException {
-        Map<String, Path> outputs = new LinkedHashMap<>();
-        Map<String, Map<String, Path>> inputs = new LinkedHashMap<>();
-        if (selected.contains(Stage.SFT) && run.sft() != null) {
-            outputs.put("sft.output", run.sft().output());
-            inputs.put("sft.output", models("sft.model", run.sft().model()));
+        Map<Stage, String> keys = new LinkedHashMap<>();
+        Map<Stage, Path> outputs = new LinkedHashMap<>();
+        Map<Stage, Map<String, Path>> inputs = new LinkedHashMap<>();
+        if (run.sft() != null) {
+            keys.put(Stage.SFT, "sft.output");
+            outputs.put(Stage.SFT, run.sft().output());
+            inputs.put(Stage.SFT, models("sft.model", run.sft().model()));
         }
-        if (selected.contains(Stage.REWARD_MODEL) && run.rewardModel() != null) {
-            outputs.put("reward_model.output", run.rewardModel().outputIn(run.runDir().resolve(Stage.REWARD_MODEL.key())));
-            inputs.put("reward_model.output", models("reward_model.init", run.rewardModel().init()));
+        if (run.rewardModel() != null) {
+            keys.put(Stage.REWARD_MODEL, "reward_model.output");
+            outputs.put(Stage.REWARD_MODEL, run.rewardModel().outputIn(run.runDir().resolve(Stage.REWARD_MODEL.key())));
+            inputs.put(Stage.REWARD_MODEL, models("reward_model.init", run.rewardModel().init()));
         }
-        if (selected.contains(Stage.PPO) && run.ppo() != null) {
+        if (run.ppo() != null) {
             var ppo = run.ppo();
-            outputs.put("ppo.output", ppo.output() != null ? Path.of(ppo.output())
+            keys.put(Stage.PPO, "ppo.output");
+            outputs.put(Stage.PPO, ppo.output() != null ? Path.of(ppo.output())
                     : run.runDir().resolve(Stage.PPO.key()).resolve("model"));
             Map<String, Path> in = models("ppo.policy", Path.of(ppo.policy()));
             in.put("ppo.reference", Path.of(ppo.reference()));
             if (ppo.rewardModel() != null) {
                 in.put("ppo.reward_model", Path.of(ppo.rewardModel()));
             }
-            inputs.put("ppo.output", in);
+            inputs.put(Stage.PPO, in);
         }
-        for (Map.Entry<String, Path> out : outputs.entrySet()) {
+        for (Map.Entry<Stage, Path> out : outputs.entrySet()) {
             OwnedDirectory.recover(out.getValue());
-            ModelDirectory.checkOutput(out.getKey(), out.getValue(), inputs.get(out.getKey()));
+            if (selected.contains(out.getKey())) {
+                ModelDirectory.checkOutput(keys.get(out.getKey()), out.getValue(), inputs.get(out.getKey()));
+            }
         }
     }
 
