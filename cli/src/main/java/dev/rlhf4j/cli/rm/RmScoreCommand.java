@@ -83,10 +83,16 @@ public final class RmScoreCommand implements Callable<Integer> {
         String normalization;
         Writer w = null;
         Path temp = null;
+        if (out != null) {
+            try {
+                OutputFiles.checkNotAnInput("--out", out, List.of(data));
+            } catch (IllegalArgumentException e) {
+                return fail(e.getMessage());
+            }
+        }
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(model);
                 RewardModel rm = RewardModel.load(model, m)) {
             if (out != null) {
-                OutputFiles.checkNotAnInput("--out", out, List.of(data));
                 temp = OutputFiles.temporaryFor(out);
             }
             w = out != null ? Files.newBufferedWriter(temp, StandardCharsets.UTF_8) : spec.commandLine().getOut();
