@@ -1,6 +1,7 @@
 package dev.rlhf4j.cli;
 
 import dev.rlhf4j.core.config.ConfigException;
+import dev.rlhf4j.core.io.RefusedException;
 import dev.rlhf4j.core.train.TrainingStoppedException;
 import dev.rlhf4j.data.ImportException;
 import dev.rlhf4j.data.io.InputException;
@@ -40,7 +41,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * <p>User errors are the exceptions whose message is written for the user: {@link ConfigException}
  * and picocli's {@link ParameterException} (exit 2); {@link IllegalArgumentException}, {@link
  * IOException} and {@link UncheckedIOException} (the message names the file), the preference-data
- * exceptions, {@link TrainingStoppedException} and {@link OutOfMemoryError} (exit 1). Anything else
+ * exceptions, {@link TrainingStoppedException}, {@link RefusedException} (someone else's directory, a
+ * held lock) and {@link OutOfMemoryError} (exit 1). Anything else
  * is a bug.
  */
 final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler,
@@ -108,7 +110,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
         if (error instanceof IllegalArgumentException || error instanceof IOException
                 || error instanceof UncheckedIOException || error instanceof ImportException
                 || error instanceof InputException || error instanceof InvalidRecordException
-                || error instanceof TrainingStoppedException || error instanceof OutOfMemoryError) {
+                || error instanceof TrainingStoppedException || error instanceof RefusedException
+                || error instanceof OutOfMemoryError) {
             return FAILED;
         }
         return INTERNAL;

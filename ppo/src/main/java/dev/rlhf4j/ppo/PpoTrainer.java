@@ -18,10 +18,12 @@ import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.AdamW;
 import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
+import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradClip;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.NamedParameter;
+import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
 import dev.rlhf4j.core.train.TrainerState;
@@ -90,16 +92,27 @@ public final class PpoTrainer {
     private final PromptSource prompts;
     private final Path runDir;
     private final List<SampleMetric> sampleMetrics;
+    private final OnConfigChange onConfigChange;
     private List<long[]> ptxTexts = List.of(); // PPO-ptx: tokenised pretraining texts, cycled in order
     private int ptxPosition;
 
     public PpoTrainer(PpoConfig cfg, Models models, List<PromptSource.Prompt> prompts, Path runDir,
             List<SampleMetric> sampleMetrics) {
+        this(cfg, models, prompts, runDir, sampleMetrics, OnConfigChange.REFUSE);
+    }
+
+    /**
+     * @param onConfigChange whether a checkpoint saved with a config that differs in a key that
+     *     alters the training may be resumed ({@link ConfigChanges})
+     */
+    public PpoTrainer(PpoConfig cfg, Models models, List<PromptSource.Prompt> prompts, Path runDir,
+            List<SampleMetric> sampleMetrics, OnConfigChange onConfigChange) {
         this.cfg = cfg;
         this.models = models;
         this.prompts = new PromptSource(prompts, cfg.seed());
         this.runDir = runDir;
         this.sampleMetrics = List.copyOf(sampleMetrics);
+        this.onConfigChange = onConfigChange;
     }
 
     /**
@@ -108,6 +121,19 @@ public final class PpoTrainer {
      * ({@link RewardModels#scorer}), so it may have a tokenizer of its own.
      */
     public static Result run(PpoConfig cfg, Path runDir, List<SampleMetric> sampleMetrics) throws IOException {
+        return run(cfg, runDir, sampleMetrics, OnConfigChange.REFUSE);
+    }
+
+    /** As {@link #run(PpoConfig, Path, List)}, {@code onConfigChange} deciding whether a changed config may resume. */
+    public static Result run(PpoConfig cfg, Path runDir, List<SampleMetric> sampleMetrics, OnConfigChange onConfigChange)
+            throws IOException {
+        checkOutput(cfg, runDir);
+        if (onConfigChange == OnConfigChange.REFUSE) { // fail before loading four models; train() checks (and logs) again
+            Optional<Checkpoint> latest = new CheckpointManager(runDir.resolve("checkpoints"), cfg.keepCheckpoints()).latest();
+            if (latest.isPresent()) {
+                ConfigChanges.check(latest.get(), "ppo", cfg, onConfigChange);
+            }
+        }
         Path policyDir = Path.of(cfg.policy());
         Path rewardDir = Path.of(cfg.rewardModel() == null ? missing("reward_model") : cfg.rewardModel());
         checkSameTokenizer(policyDir, Path.of(cfg.reference()), "reference");
@@ -130,12 +156,28 @@ public final class PpoTrainer {
                 }) {
             Models models = new Models(policy, reference, RewardModels.scorer(rm, rmTok), critic, tok);
             List<PromptSource.Prompt> prompts = PromptSource.read(Path.of(cfg.prompts()), tok, cfg.maxPromptLength());
-            return new PpoTrainer(cfg, models, prompts, runDir, sampleMetrics).train();
+            return new PpoTrainer(cfg, models, prompts, runDir, sampleMetrics, onConfigChange).train();
         }
     }
 
     private static String missing(String key) {
         throw new IllegalArgumentException("ppo." + key + " must be set, but is: null");
+    }
+
+    /** Where the final policy goes: {@code ppo.output}, else {@code <run>/model}. */
+    private static Path output(PpoConfig cfg, Path runDir) {
+        return cfg.output() != null ? Path.of(cfg.output()) : runDir.resolve("model");
+    }
+
+    /** The output may be written (free, empty or rlhf4j's) and is none of the models PPO reads. */
+    private static void checkOutput(PpoConfig cfg, Path runDir) {
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("ppo.policy", Path.of(cfg.policy()));
+        inputs.put("ppo.reference", Path.of(cfg.reference()));
+        if (cfg.rewardModel() != null) {
+            inputs.put("ppo.reward_model", Path.of(cfg.rewardModel()));
+        }
+        ModelDirectory.checkOutput("ppo.output", output(cfg, runDir), inputs);
     }
 
     /** Policy, reference and reward model must tokenise identically: compare their tokenizer.json files. */
@@ -157,6 +199,7 @@ public final class PpoTrainer {
 
     /** Trains, resuming from the newest complete checkpoint under {@code <run>/checkpoints}. */
     public Result train() throws IOException {
+        checkOutput(cfg, runDir);
         CausalLM policy = models.policy();
         CausalLM reference = models.reference();
         ValueModel critic = models.critic();
@@ -186,7 +229,7 @@ public final class PpoTrainer {
         Files.createDirectories(runDir);
 
         try (AdamW policyOpt = optimizer(policyParams); AdamW criticOpt = optimizer(criticParams)) {
-            // 0. resume: policy, critic, both optimizers, β, RNG, prompt position
+            // 0. resume (its config compared with this one first): policy, critic, both optimizers, β, RNG, prompt position
             KlController kl = cfg.klController();
             SeededRng rng = new SeededRng(cfg.seed());
             int start = 0;
@@ -194,6 +237,7 @@ public final class PpoTrainer {
             Optional<Checkpoint> latest = checkpoints.latest();
             if (latest.isPresent()) {
                 Checkpoint ck = latest.get();
+                ConfigChanges.check(ck, "ppo", cfg, onConfigChange);
                 TrainerState state = ck.state();
                 loadInto(policy, ck.resolve("policy"));
                 loadInto(critic, ck.resolve("critic"));
@@ -278,7 +322,7 @@ public final class PpoTrainer {
                                     losses.skipped++;
                                     skippedInARow++;
                                     if (skippedInARow >= cfg.maxSkippedSteps()) {
-                                        throw new IllegalStateException(String.format(
+                                        throw new TrainingStoppedException(String.format(
                                                 "ppo: stopped at iteration %d: %s; %d optimizer steps in a row were"
                                                         + " non-finite and skipped (max_skipped_steps %d), so the policy"
                                                         + " no longer learns. Lower lr, set max_grad_norm, or check the"
@@ -373,7 +417,8 @@ public final class PpoTrainer {
                             long optStep = optimizerStep;
                             KlController klNow = kl;
                             checkpoints.save(new TrainerState(done, optStep, prompts.epoch(), prompts.index(), rng.seed(),
-                                    rng.counter(), Map.of("beta", klNow.beta(), "ptx_position", ptxPosition)), dir -> {
+                                    rng.counter(), Map.of("beta", klNow.beta(), "ptx_position", ptxPosition),
+                                    ConfigChanges.snapshot(cfg)), dir -> {
                                         ModelDirectory.saveCausalLM(dir.resolve("policy"), policy, tok);
                                         critic.save(dir.resolve("critic"));
                                         policyOpt.save(dir.resolve("policy_optimizer.ndlist"));
@@ -386,7 +431,7 @@ public final class PpoTrainer {
                     }
                 }
             }
-            Path output = cfg.output() != null ? Path.of(cfg.output()) : runDir.resolve("model");
+            Path output = output(cfg, runDir);
             ModelDirectory.saveCausalLM(output, policy, tok);
             return new Result(cfg.iterations(), lastScore, lastKl, kl.beta(), output, stoppedEarly);
         }
@@ -465,7 +510,7 @@ public final class PpoTrainer {
         float[] processed = scores.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(); // (B)
         for (int i = 0; i < raw.length; i++) {
             if (!Float.isFinite(raw[i])) {
-                throw new IllegalStateException(String.format("ppo: stopped at iteration %d: the reward model (%s) scored"
+                throw new TrainingStoppedException(String.format("ppo: stopped at iteration %d: the reward model (%s) scored"
                         + " rollout %d of %d as %s; a non-finite score would make every advantage of the batch NaN."
                         + " Check the reward model's weights and the responses it was given", iteration,
                         cfg.rewardModel(), i + 1, raw.length, raw[i]));
@@ -473,7 +518,7 @@ public final class PpoTrainer {
         }
         for (int i = 0; i < processed.length; i++) {
             if (!Float.isFinite(processed[i])) {
-                throw new IllegalStateException(String.format("ppo: stopped at iteration %d: normalising the score %s of"
+                throw new TrainingStoppedException(String.format("ppo: stopped at iteration %d: normalising the score %s of"
                         + " rollout %d gave %s (%s); check the score mean and std stored with the reward model (%s)",
                         iteration, raw[i], i + 1, processed[i], processing, cfg.rewardModel()));
             }

@@ -208,7 +208,8 @@ class PpoTrainerTest {
     @Test
     void aNonFiniteScoreStopsTheRunBeforeItIsUsed(@TempDir Path tmp) {
         try (NDManager m = NDManager.newBaseManager()) {
-            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            dev.rlhf4j.core.train.TrainingStoppedException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.rlhf4j.core.train.TrainingStoppedException.class,
                     () -> trainBroken(config(3, 0.05, 0), tmp.resolve("run"), m, new NanForThirdRollout(), false));
             assertEquals("ppo: stopped at iteration 1: the reward model (unused) scored rollout 3 of 16 as NaN; a"
                     + " non-finite score would make every advantage of the batch NaN. Check the reward model's weights"
@@ -222,7 +223,8 @@ class PpoTrainerTest {
     void nonFiniteStepsInARowStopTheRun(@TempDir Path tmp) {
         try (NDManager m = NDManager.newBaseManager()) {
             PpoConfig cfg = config(3, 0.05, 0, "\"max_skipped_steps\": 2,");
-            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            dev.rlhf4j.core.train.TrainingStoppedException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.rlhf4j.core.train.TrainingStoppedException.class,
                     () -> trainBroken(cfg, tmp.resolve("run"), m, new TargetTokens(), true));
             assertTrue(e.getMessage().startsWith("ppo: stopped at iteration 1: the loss is NaN (policy gradient norm "),
                     e.getMessage());
@@ -304,6 +306,15 @@ class PpoTrainerTest {
             assertEquals(a.get(i).get("loss").asDouble(), c.get(i).get("loss").asDouble(), 0.0, "iteration " + (i + 1));
         }
         assertEquals(liveShort, liveLong, "live NDArrays after 2 and after 4 iterations");
+
+        // the checkpoint remembers its config: another kl_coef is not resumed silently
+        try (NDManager m = NDManager.newBaseManager()) {
+            dev.rlhf4j.core.train.TrainingStoppedException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.rlhf4j.core.train.TrainingStoppedException.class,
+                    () -> train(config(4, 0.1, 2), b, m, null));
+            assertTrue(e.getMessage().startsWith(b.resolve("checkpoints/step-2") + ": the config changed since this"
+                    + " checkpoint was saved: ppo.kl_coef from 0.05 to 0.1;"), e.getMessage());
+        }
     }
 
 }

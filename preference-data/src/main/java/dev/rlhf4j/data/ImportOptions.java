@@ -2,6 +2,7 @@ package dev.rlhf4j.data;
 
 import dev.rlhf4j.data.clean.ConflictRule;
 import dev.rlhf4j.data.importers.FormatOptions;
+import dev.rlhf4j.data.io.OutputFiles;
 import dev.rlhf4j.data.io.ReadLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,14 +42,11 @@ public record ImportOptions(List<Path> inputs, Path output, Path rejects, String
             throw new IllegalArgumentException("import.inputs must name at least one file, but is empty");
         }
         Objects.requireNonNull(output, "import.output");
-        for (Path in : inputs) {
-            if (in.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
-                throw new IllegalArgumentException("import.output must not be one of the inputs (it is written while they are read), but is: " + output);
-            }
-        }
+        OutputFiles.checkNotAnInput("import.output", output, inputs);
         if (rejects == null) {
             rejects = output.resolveSibling(output.getFileName() + ".rejects.txt");
         }
+        OutputFiles.checkNotAnInput("import.rejects", rejects, inputs);
         if (format == null) {
             format = AUTO;
         }

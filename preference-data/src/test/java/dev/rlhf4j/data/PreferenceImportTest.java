@@ -169,6 +169,16 @@ class PreferenceImportTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ImportOptions.builder().addInput(in).setOutput(in).build());
         assertEquals("import.output must not be one of the inputs (it is written while they are read), but is: " + in, e.getMessage());
+        // spelled differently, through a symbolic link, or as the rejects file: the same file all the same
+        Path link = Files.createSymbolicLink(tmp.resolve("link.jsonl"), in);
+        IllegalArgumentException linked = assertThrows(IllegalArgumentException.class,
+                () -> ImportOptions.builder().addInput(link).setOutput(tmp.resolve("./data.jsonl")).build());
+        assertEquals("import.output must not be one of the inputs (it is written while they are read), but is: "
+                + tmp.resolve("./data.jsonl") + " (the same file as " + link + ")", linked.getMessage());
+        IllegalArgumentException rejects = assertThrows(IllegalArgumentException.class,
+                () -> ImportOptions.builder().addInput(in).setOutput(tmp.resolve("out.jsonl")).optRejects(link).build());
+        assertEquals("import.rejects must not be one of the inputs (it is written while they are read), but is: " + link
+                + " (the same file as " + in + ")", rejects.getMessage());
     }
 
     @Test

@@ -11,12 +11,14 @@ import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.AdamW;
 import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
+import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradAccumulator;
 import dev.rlhf4j.core.train.GradClip;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.NamedParameter;
 import dev.rlhf4j.core.train.NonFiniteGuard;
+import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
 import dev.rlhf4j.core.train.TrainerState;
@@ -44,7 +46,8 @@ import java.util.function.LongConsumer;
  *
  * <ol>
  *   <li>Tokenizer, model and optimizer: the weights from the newest complete checkpoint in {@code
- *       runDir/checkpoints} if there is one (exact resume), else from {@code sft.model}.
+ *       runDir/checkpoints} if there is one (exact resume, once the config it was saved with is
+ *       compared with this one, {@link ConfigChanges}), else from {@code sft.model}.
  *   <li>Data: tokenize both files ({@link ExampleEncoder}), fit to {@code max_length} ({@link
  *       SftDataset}), form rows ({@link Packing}: one example each, or packed).
  *   <li>Sizes, schedule and state: rows per step = {@code batch_size × grad_accum}; steps per
@@ -82,6 +85,7 @@ public final class SftTrainer {
     private final TrainingConfig training;
     private final Path runDir;
     private final PrintStream console;
+    private final OnConfigChange onConfigChange;
 
     // the loop's state: everything a checkpoint holds besides weights and optimizer moments
     private long step;
@@ -93,11 +97,12 @@ public final class SftTrainer {
     private int[] order; // this epoch's row order
     private final Window window = new Window();
 
-    private SftTrainer(SftConfig config, Path runDir, PrintStream console) {
+    private SftTrainer(SftConfig config, Path runDir, PrintStream console, OnConfigChange onConfigChange) {
         this.config = config;
         this.training = config.training();
         this.runDir = runDir;
         this.console = console;
+        this.onConfigChange = onConfigChange;
     }
 
     /**
@@ -109,13 +114,23 @@ public final class SftTrainer {
     }
 
     /**
-     * Runs SFT; resumes from {@code runDir/checkpoints} if it holds a complete checkpoint. Whether to
-     * skip a run whose output exists is the caller's decision.
+     * Runs SFT; resumes from {@code runDir/checkpoints} if it holds a complete checkpoint, refusing
+     * one saved with a config that differs in a key that alters the training ({@link
+     * ConfigChanges}). Whether to skip a run whose output exists is the caller's decision.
      *
      * @param console where progress lines go, or null for none
      */
     public static SftResult run(SftConfig config, Path runDir, PrintStream console) throws IOException {
-        return run(config, runDir, console, Long.MAX_VALUE, s -> { });
+        return run(config, runDir, console, OnConfigChange.REFUSE);
+    }
+
+    /**
+     * As {@link #run(SftConfig, Path, PrintStream)}, with {@code onConfigChange} deciding whether a
+     * checkpoint saved with a different config may be resumed.
+     */
+    public static SftResult run(SftConfig config, Path runDir, PrintStream console, OnConfigChange onConfigChange)
+            throws IOException {
+        return new SftTrainer(config, runDir, console, onConfigChange).train(Long.MAX_VALUE, s -> { });
     }
 
     /**
@@ -124,14 +139,18 @@ public final class SftTrainer {
      */
     static SftResult run(SftConfig config, Path runDir, PrintStream console, long stopAfter, LongConsumer afterStep)
             throws IOException {
-        return new SftTrainer(config, runDir, console).train(stopAfter, afterStep);
+        return new SftTrainer(config, runDir, console, OnConfigChange.REFUSE).train(stopAfter, afterStep);
     }
 
     private SftResult train(long stopAfter, LongConsumer afterStep) throws IOException {
+        ModelDirectory.checkOutput("sft.output", config.output(), Map.of("sft.model", config.model()));
         Files.createDirectories(runDir);
         CheckpointManager checkpoints =
                 new CheckpointManager(runDir.resolve("checkpoints"), training.keepCheckpoints());
         Checkpoint resume = checkpoints.latest().orElse(null);
+        if (resume != null) {
+            ConfigChanges.check(resume, "sft", config, onConfigChange);
+        }
         // 1. Tokenizer, model and optimizer: the weights from the newest checkpoint if there is one
         try (Tokenizer tokenizer = Tokenizer.load(config.model());
                 NDManager manager = NDManager.newBaseManager();
@@ -171,7 +190,7 @@ public final class SftTrainer {
             rng = new SeededRng(config.seed());
             if (resume != null) {
                 optimizer.load(resume.resolve(CheckpointManager.OPTIMIZER_FILE));
-                restore(resume, rows.size(), totalSteps);
+                restore(resume, rows.size());
                 say("sft: resuming from %s (step %d of %d)", resume.dir(), step, totalSteps);
             }
             long resumedFrom = step;
@@ -334,19 +353,22 @@ public final class SftTrainer {
         extra.put(WINDOW_STEPS, window.steps);
         extra.put(WINDOW_TOKENS, window.tokens);
         return new TrainerState(step, optimizerStep, epoch, order == null ? 0 : position, rng.seed(), rng.counter(),
-                extra);
+                extra, ConfigChanges.snapshot(config));
     }
 
-    private void restore(Checkpoint checkpoint, int rowCount, long totalSteps) throws IOException {
+    /**
+     * The loop state of a checkpoint. The config was compared already ({@link ConfigChanges}); the
+     * row count is checked here because the data files can change under the same names, and a
+     * position in rows that are no longer there means nothing.
+     */
+    private void restore(Checkpoint checkpoint, int rowCount) throws IOException {
         TrainerState s = checkpoint.state();
         long savedRows = number(checkpoint, s, ROWS).longValue();
-        long savedTotal = number(checkpoint, s, TOTAL_STEPS).longValue();
-        if (savedRows != rowCount || savedTotal != totalSteps || s.rngSeed() != config.seed()) {
+        if (savedRows != rowCount) {
             throw new TrainingStoppedException(String.format(Locale.ROOT,
-                    "%s was saved by a run with %d rows, %d steps and seed %d, but this config gives %d rows, %d steps"
-                            + " and seed %d: resuming needs the same data and training keys; delete %s to start over",
-                    checkpoint.dir(), savedRows, savedTotal, s.rngSeed(), rowCount, totalSteps, config.seed(),
-                    checkpoint.dir().getParent()));
+                    "%s was saved by a run with %d rows, but %s now gives %d rows: resuming needs the same data;"
+                            + " delete %s to start over",
+                    checkpoint.dir(), savedRows, config.data(), rowCount, checkpoint.dir().getParent()));
         }
         step = s.step();
         optimizerStep = s.optimizerStep();

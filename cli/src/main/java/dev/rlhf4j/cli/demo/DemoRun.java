@@ -141,29 +141,32 @@ public final class DemoRun {
         return quick ? DemoTaskConfig.quick() : DemoTaskConfig.standard();
     }
 
-    /** Runs every step (finished steps are skipped) and returns the summary. */
+    /**
+     * Runs every step (finished steps are skipped) and returns the summary. The output directory is
+     * claimed and locked for the whole run, demo-only steps included.
+     */
     public Map<String, Object> execute() throws IOException {
-        Files.createDirectories(out);
         long t0 = System.nanoTime();
-        // 1. the task
-        Path taskDir = out.resolve("task");
-        DemoTask.Files files = DemoTask.generate(taskDir, seed, taskConfig());
-        // 2. the base model
-        Path base = pretrainBase(files);
-        // 3. SFT
-        List<PpoTrainer.SampleMetric> metrics = goldMetrics();
-        Pipeline pipeline = new Pipeline(run, metrics);
-        pipeline.run(EnumSet.of(Stage.SFT), false);
-        // 4. preference pairs of SFT samples, labelled by the simulated annotators
-        annotate(files, Path.of(run.sft().output().toString()));
-        // 5. the rest of the pipeline
-        Map<Stage, Map<String, Object>> results = pipeline.run(
-                EnumSet.of(Stage.DATA, Stage.REWARD_MODEL, Stage.PPO), false);
-        // 6. compare base, SFT and PPO; summary, table, report
-        Map<String, Object> summary = summarise(base, results);
-        summary.put("seconds", (System.nanoTime() - t0) / 1e9);
-        JSON.writeValue(out.resolve("summary.json").toFile(), summary);
-        DemoReport.write(out, summary);
+        Map<String, Object> summary;
+        try (Pipeline pipeline = Pipeline.open(run, goldMetrics())) {
+            // 1. the task
+            Path taskDir = out.resolve("task");
+            DemoTask.Files files = DemoTask.generate(taskDir, seed, taskConfig());
+            // 2. the base model
+            Path base = pretrainBase(files);
+            // 3. SFT
+            pipeline.run(EnumSet.of(Stage.SFT), false);
+            // 4. preference pairs of SFT samples, labelled by the simulated annotators
+            annotate(files, Path.of(run.sft().output().toString()));
+            // 5. the rest of the pipeline
+            Map<Stage, Map<String, Object>> results = pipeline.run(
+                    EnumSet.of(Stage.DATA, Stage.REWARD_MODEL, Stage.PPO), false);
+            // 6. compare base, SFT and PPO; summary, table, report
+            summary = summarise(base, results);
+            summary.put("seconds", (System.nanoTime() - t0) / 1e9);
+            JSON.writeValue(out.resolve("summary.json").toFile(), summary);
+            DemoReport.write(out, summary);
+        }
         System.out.println(DemoReport.table(summary));
         return summary;
     }

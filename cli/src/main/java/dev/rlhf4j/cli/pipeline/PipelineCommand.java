@@ -1,6 +1,7 @@
 package dev.rlhf4j.cli.pipeline;
 
 import dev.rlhf4j.core.config.ConfigFile;
+import dev.rlhf4j.core.train.OnConfigChange;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -14,7 +15,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code rlhf4j pipeline -c CONFIG.yaml [--set k=v ...] [--from STAGE] [--only STAGE] [--force]}. */
+/**
+ * {@code rlhf4j pipeline -c CONFIG.yaml [--set k=v ...] [--from STAGE] [--only STAGE] [--force]
+ * [--allow-config-change]}.
+ */
 @Command(name = "pipeline", description = "Run the stages a config names: data, sft, reward_model, ppo, eval.")
 public final class PipelineCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -23,8 +27,11 @@ public final class PipelineCommand implements Callable<Integer> {
     @Option(names = "--set", description = "override a key, e.g. ppo.lr=1e-5 (repeatable)") List<String> overrides = new ArrayList<>();
     @Option(names = "--from", description = "start at this stage (earlier ones must be done)") String from;
     @Option(names = "--only", description = "run only this stage") String only;
-    @Option(names = "--force", description = "rerun stages that already finished") boolean force;
+    @Option(names = "--force", description = "rerun stages that already finished (deletes their directories; only ever"
+            + " directories rlhf4j wrote)") boolean force;
     @Option(names = "--run-dir", description = "run directory (default runs/<name>)") Path runDir;
+    @Option(names = "--allow-config-change", description = "resume an interrupted run even though keys that alter the training changed"
+            + " since its checkpoint (they are listed as a warning)") boolean allowConfigChange;
 
     @Override
     public Integer call() throws Exception {
@@ -39,8 +46,13 @@ public final class PipelineCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         RunConfig run = new RunConfig(ConfigFile.load(config, overrides), runDir);
-        Map<Stage, Map<String, Object>> results = new Pipeline(run, List.of()).run(selected, force);
-        System.out.println(Pipeline.JSON.writeValueAsString(results));
+        Map<Stage, Map<String, Object>> results;
+        try (Pipeline pipeline = Pipeline.open(run, List.of())) {
+            results = pipeline.run(selected, force, allowConfigChange ? OnConfigChange.ALLOW : OnConfigChange.REFUSE);
+        }
+        spec.commandLine().getOut().println(Pipeline.JSON.writeValueAsString(results));
+        spec.commandLine().getOut().flush();
         return 0;
     }
+
 }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,10 +27,18 @@ import java.util.Set;
  * <p>Chaining: {@code sft.output} → {@code reward_model.init} and {@code ppo.policy};
  * {@code data} → {@code reward_model.data} (train split) and {@code eval_data} (test split);
  * {@code reward_model.output} → {@code ppo.reward_model}.
+ *
+ * <p>Containment: what a run writes stays under its root, {@code runs_dir} (or the run directory
+ * itself when one is given, as {@code --run-dir} does). The run {@code name} and the stage outputs
+ * ({@code sft.output}, {@code reward_model.output}, {@code ppo.output}) must stay inside it after
+ * normalisation ({@code ..} resolved), unless written as absolute paths: those are taken as meant.
+ * A stray {@code ../} can then never send a run, or its {@code --force}, outside the runs.
  */
 public final class RunConfig {
     private static final Set<String> TOP_LEVEL = Set.of("name", "seed", "runs_dir", "data", "sft", "reward_model", "ppo",
             "eval", "demo");
+    /** The keys naming where a stage writes its model, checked for containment. */
+    static final List<String> OUTPUT_KEYS = List.of("sft.output", "reward_model.output", "ppo.output");
 
     private final ConfigFile file;
     private final String name;
@@ -55,8 +64,22 @@ public final class RunConfig {
         });
         this.name = topLevel(file, "name", String.class, "run", errors);
         long seed = topLevel(file, "seed", Long.class, 0L, errors);
-        this.runDir = runDir != null ? runDir : Path.of(topLevel(file, "runs_dir", String.class, "runs", errors), name);
+        topLevel(file, "runs_dir", String.class, "runs", errors);
+        this.runDir = runDir != null ? runDir : defaultRunDir(file, errors);
+        Path base = runDir != null ? runDir : runsDir(file);
+        String baseName = runDir != null ? "the run directory (" + runDir + ")" : "runs_dir (" + base + ")";
+        Map<String, String> rawOutputs = new LinkedHashMap<>();
+        OUTPUT_KEYS.forEach(k -> {
+            if (file.node(k).isTextual()) {
+                rawOutputs.put(k, file.node(k).asText());
+            }
+        });
         substitute(file, "${run}", this.runDir.toString());
+        rawOutputs.forEach((k, raw) -> {
+            if (!Path.of(raw).isAbsolute()) {
+                checkInside(file, errors, k, raw, Path.of(file.node(k).asText()), base, baseName);
+            }
+        });
         chain(file, seed);
         for (Stage s : Stage.values()) {
             if (file.has(s.key())) {
@@ -76,6 +99,45 @@ public final class RunConfig {
         } catch (ConfigException e) {
             errors.add(e.getMessage());
             return fallback;
+        }
+    }
+
+    /**
+     * {@code <runs_dir>/<name>}, the run directory a config names (default {@code runs/run}).
+     *
+     * @throws ConfigException if the name leaves runs_dir after normalisation
+     */
+    public static Path defaultRunDir(ConfigFile file) {
+        List<String> errors = new ArrayList<>();
+        Path dir = defaultRunDir(file, errors);
+        if (!errors.isEmpty()) {
+            throw new ConfigException(String.join("\n", errors));
+        }
+        return dir;
+    }
+
+    private static Path defaultRunDir(ConfigFile file, List<String> errors) {
+        Path runs = runsDir(file);
+        String name = file.node("name").asText("run");
+        Path dir = runs.resolve(name);
+        if (!Path.of(name).isAbsolute()) {
+            checkInside(file, errors, "name", name, dir, runs, "runs_dir (" + runs + ")");
+        }
+        return dir;
+    }
+
+    private static Path runsDir(ConfigFile file) {
+        return Path.of(file.node("runs_dir").asText("runs"));
+    }
+
+    /** A relative {@code path} must lie strictly inside {@code base} once both are absolute and normalised. */
+    private static void checkInside(ConfigFile file, List<String> errors, String key, String value, Path path, Path base,
+            String baseName) {
+        Path p = path.toAbsolutePath().normalize();
+        Path b = base.toAbsolutePath().normalize();
+        if (!p.startsWith(b) || p.equals(b)) {
+            errors.add(file.source() + ": " + key + " must stay inside " + baseName + " or be an absolute path, but is: "
+                    + value + " (that is " + p + ")");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.rlhf4j.cli.rm;
 
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.data.io.OutputFiles;
 import dev.rlhf4j.rm.RewardInputs;
 import dev.rlhf4j.rm.RewardModel;
 import dev.rlhf4j.rm.RewardScorer;
@@ -24,8 +25,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code rlhf4j rm eval --model DIR --data FILE... [--out report.json] [--html report.html]}: scores
  * every pair and prints the summary; the full report ({@link EvalReport}) goes to the JSON and
- * HTML files, the two plots beside them. Errors and exit codes: {@code dev.rlhf4j.cli.ErrorHandler}
- * (1 a data or model error).
+ * HTML files, the two plots beside them; neither may be one of the {@code --data} files. Errors
+ * and exit codes: {@code dev.rlhf4j.cli.ErrorHandler} (1 a data or model error).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a reward model on labelled pairs (canonical records or RewardBench rows).")
@@ -58,6 +59,16 @@ public final class RmEvalCommand implements Callable<Integer> {
         long startNanos = System.nanoTime();
         RewardScorer.PairScores scores;
         List<PreferencePair> pairs;
+        try {
+            if (out != null) {
+                OutputFiles.checkNotAnInput("--out", out, data);
+            }
+            if (html != null) {
+                OutputFiles.checkNotAnInput("--html", html, data);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(model);
                 RewardModel rm = RewardModel.load(model, m)) {
             pairs = PairFiles.read(data);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.io.JsonLines;
 import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.data.io.OutputFiles;
 import dev.rlhf4j.rm.RewardInputs;
 import dev.rlhf4j.rm.RewardModel;
 import dev.rlhf4j.rm.RewardScorer;
@@ -41,8 +42,9 @@ import picocli.CommandLine.Option;
  *   <li>{@code text}: the text as it is (plus EOS): adds {@code reward}.
  * </ul>
  *
- * Scores are raw; the model's stored normalisation is printed in the summary. Errors and exit codes:
- * {@code dev.rlhf4j.cli.ErrorHandler} (1 a data or model error).
+ * Scores are raw; the model's stored normalisation is printed in the summary. {@code --out} is
+ * written beside its name and renamed into place at the end, and may not be the {@code --data}
+ * file. Errors and exit codes: {@code dev.rlhf4j.cli.ErrorHandler} (1 a data or model error).
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Score JSONL records (pairs, prompt/response, messages or text) with a reward model.")
@@ -79,10 +81,18 @@ public final class RmScoreCommand implements Callable<Integer> {
         long distinct;
         long tokens;
         String normalization;
+        if (out != null) {
+            try {
+                OutputFiles.checkNotAnInput("--out", out, List.of(data));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+        }
+        Path temp = out != null ? OutputFiles.temporaryFor(out) : null;
         // file is null without --out: try-with-resources then closes nothing, and standard output stays open
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(model);
                 RewardModel rm = RewardModel.load(model, m);
-                Writer file = out != null ? Files.newBufferedWriter(out, StandardCharsets.UTF_8) : null) {
+                Writer file = temp != null ? Files.newBufferedWriter(temp, StandardCharsets.UTF_8) : null) {
             Writer sink = file != null ? file : spec.commandLine().getOut();
             normalization = String.format(Locale.ROOT, "mean %.4f std %.4f", rm.normalization().mean(),
                     rm.normalization().std());
@@ -102,6 +112,14 @@ public final class RmScoreCommand implements Callable<Integer> {
             sequences = counts[1];
             distinct = counts[2];
             tokens = counts[3];
+        } catch (IOException | RuntimeException e) {
+            if (temp != null) {
+                Files.deleteIfExists(temp); // an existing --out file stays as it was
+            }
+            throw e;
+        }
+        if (temp != null) {
+            OutputFiles.commit(temp, out);
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         PrintWriter err = spec.commandLine().getErr();

@@ -35,12 +35,17 @@ public final class RmTrainCommand implements Callable<Integer> {
             + " writes metrics, checkpoints, eval/ and the model to DIR/reward_model/")
     Path runDir;
 
-    @Option(names = "--force", description = "run again even if the stage finished")
+    @Option(names = "--force", description = "run again even if the stage finished (deletes its directory; only ever"
+            + " directories rlhf4j wrote)")
     boolean force;
+
+    @Option(names = "--allow-config-change", description = "resume an interrupted stage even though keys that alter"
+            + " the training changed since its checkpoint")
+    boolean allowConfigChange;
 
     @Override
     public Integer call() throws IOException {
-        return StageCommands.run(Stage.REWARD_MODEL, config, overrides, runDir, force, spec.commandLine().getOut(),
+        return StageCommands.run(Stage.REWARD_MODEL, config, overrides, runDir, force, allowConfigChange, spec.commandLine().getOut(),
                 RmTrainCommand::summary);
     }
 

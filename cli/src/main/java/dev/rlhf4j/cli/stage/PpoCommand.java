@@ -33,12 +33,17 @@ public final class PpoCommand implements Callable<Integer> {
             + " writes metrics, samples, checkpoints and the policy to DIR/ppo/")
     Path runDir;
 
-    @Option(names = "--force", description = "run again even if the stage finished")
+    @Option(names = "--force", description = "run again even if the stage finished (deletes its directory; only ever"
+            + " directories rlhf4j wrote)")
     boolean force;
+
+    @Option(names = "--allow-config-change", description = "resume an interrupted stage even though keys that alter"
+            + " the training changed since its checkpoint")
+    boolean allowConfigChange;
 
     @Override
     public Integer call() throws IOException {
-        return StageCommands.run(Stage.PPO, config, overrides, runDir, force, spec.commandLine().getOut(),
+        return StageCommands.run(Stage.PPO, config, overrides, runDir, force, allowConfigChange, spec.commandLine().getOut(),
                 r -> String.format(Locale.ROOT,
                         "ppo: %.0f iterations, final score %.4f, KL %.4f, beta %.4f -> %s", StageCommands.number(r, "iterations"),
                         StageCommands.number(r, "finalScore"), StageCommands.number(r, "finalKl"), StageCommands.number(r, "beta"),

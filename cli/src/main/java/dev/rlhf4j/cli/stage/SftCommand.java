@@ -34,12 +34,17 @@ public final class SftCommand implements Callable<Integer> {
             + " writes metrics, checkpoints and (unless sft.output says otherwise) the model to DIR/sft/")
     Path runDir;
 
-    @Option(names = "--force", description = "run again even if the stage finished")
+    @Option(names = "--force", description = "run again even if the stage finished (deletes its directory; only ever"
+            + " directories rlhf4j wrote)")
     boolean force;
+
+    @Option(names = "--allow-config-change", description = "resume an interrupted stage even though keys that alter"
+            + " the training changed since its checkpoint")
+    boolean allowConfigChange;
 
     @Override
     public Integer call() throws IOException {
-        return StageCommands.run(Stage.SFT, config, overrides, runDir, force, spec.commandLine().getOut(),
+        return StageCommands.run(Stage.SFT, config, overrides, runDir, force, allowConfigChange, spec.commandLine().getOut(),
                 r -> String.format(Locale.ROOT, "sft: %.0f steps, train loss %.4f, eval loss %.4f -> %s",
                         StageCommands.number(r, "steps"), StageCommands.number(r, "trainLoss"), StageCommands.number(r, "evalLoss"),
                         r.get("output")));

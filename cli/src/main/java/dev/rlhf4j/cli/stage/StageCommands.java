@@ -5,6 +5,7 @@ import dev.rlhf4j.cli.pipeline.RunConfig;
 import dev.rlhf4j.cli.pipeline.Stage;
 import dev.rlhf4j.core.config.ConfigException;
 import dev.rlhf4j.core.config.ConfigFile;
+import dev.rlhf4j.core.train.OnConfigChange;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -17,8 +18,8 @@ import java.util.function.Function;
  * What {@code sft}, {@code rm train} and {@code ppo} share: the config resolved exactly as {@code
  * pipeline} resolves it ({@link RunConfig}: {@code ${run}}, outputs in {@code <run>/<stage>/model},
  * inputs chained from the earlier stages' outputs, the top-level seed), then that one stage run
- * through the {@link Pipeline} (inputs checked first, a finished stage skipped unless forced, an
- * interrupted one resumed). {@code rlhf4j sft -c X} is {@code rlhf4j pipeline -c X --only sft}.
+ * through the {@link Pipeline} (the run directory claimed and locked, inputs checked first, a
+ * finished stage skipped unless forced, an interrupted one resumed unless its config changed). {@code rlhf4j sft -c X} is {@code rlhf4j pipeline -c X --only sft}.
  *
  * <p>Errors go to the command line's handler ({@code dev.rlhf4j.cli.ErrorHandler}): exit 1 a data,
  * model or resume error, 2 a config error.
@@ -32,13 +33,17 @@ public final class StageCommands {
      *
      * @param runDir the run directory; null: {@code <runs_dir>/<name>}
      */
-    public static int run(Stage stage, Path config, List<String> overrides, Path runDir, boolean force, PrintWriter out,
-            Function<Map<String, Object>, String> summary) throws IOException {
+    public static int run(Stage stage, Path config, List<String> overrides, Path runDir, boolean force,
+            boolean allowConfigChange, PrintWriter out, Function<Map<String, Object>, String> summary) throws IOException {
         RunConfig run = new RunConfig(ConfigFile.load(config, overrides), runDir);
         if (!run.stages().contains(stage)) {
             throw new ConfigException(config + ": no " + stage.key() + ": section, so there is nothing to run");
         }
-        Map<String, Object> result = new Pipeline(run, List.of()).run(EnumSet.of(stage), force).get(stage);
+        Map<String, Object> result;
+        try (Pipeline pipeline = Pipeline.open(run, List.of())) {
+            result = pipeline.run(EnumSet.of(stage), force, allowConfigChange ? OnConfigChange.ALLOW : OnConfigChange.REFUSE)
+                    .get(stage);
+        }
         out.println(summary.apply(result) + " (" + run.runDir().resolve(stage.key()).resolve("done.json") + ")");
         out.flush();
         return 0;

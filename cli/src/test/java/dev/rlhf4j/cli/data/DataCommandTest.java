@@ -1,5 +1,6 @@
 package dev.rlhf4j.cli.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -51,6 +53,36 @@ class DataCommandTest {
         assertEquals(0, stats.exit(), stats.err());
         assertTrue(stats.out().contains(": 7 records, 2 ties"), stats.out());
         assertTrue(Files.readString(json).contains("\"alpha_nominal\""));
+    }
+
+    /** No data command truncates its own input: an output that is the input, by path or by link, is refused. */
+    @Test
+    void noCommandWritesOverItsOwnInput() throws Exception {
+        Path dir = tmp.resolve("X");
+        Path in = dir.resolve("train.jsonl");
+        assertEquals(0, run("data", "import", FIXTURES.resolve("hh-rlhf.jsonl").toString(), "-o", in.toString()).exit());
+        byte[] before = Files.readAllBytes(in);
+        List<String> files = Files.list(dir).map(p -> p.getFileName().toString()).sorted().toList();
+        Path link = Files.createSymbolicLink(tmp.resolve("link.jsonl"), in);
+        String rule = " must not be one of the inputs (it is written while they are read), but is: ";
+
+        Run split = run("data", "split", in.toString(), "-o", dir.toString());
+        assertEquals(2, split.exit());
+        assertEquals("rlhf4j data split: split.output" + rule + in, split.err().strip());
+        Run linked = run("data", "split", link.toString(), "-o", dir.toString());
+        assertEquals(2, linked.exit());
+        assertEquals("rlhf4j data split: split.output" + rule + in + " (the same file as " + link + ")", linked.err().strip());
+        Run stats = run("data", "stats", in.toString(), "--json", in.toString());
+        assertEquals(2, stats.exit());
+        assertEquals("rlhf4j data stats: --json" + rule + in, stats.err().strip());
+        Run imp = run("data", "import", link.toString(), "-o", in.toString());
+        assertEquals(2, imp.exit());
+        assertEquals("rlhf4j data import: import.output" + rule + in + " (the same file as " + link + ")", imp.err().strip());
+
+        assertArrayEquals(before, Files.readAllBytes(in), "the input is untouched");
+        assertEquals(List.of("X", "link.jsonl"), Files.list(tmp).map(p -> p.getFileName().toString()).sorted().toList());
+        assertEquals(files, Files.list(dir).map(p -> p.getFileName().toString()).sorted().toList(),
+                "no output and no temporary file");
     }
 
     @Test

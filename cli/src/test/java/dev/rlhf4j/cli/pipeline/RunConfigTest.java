@@ -64,7 +64,7 @@ class RunConfigTest {
     @Test
     void badEnumNamesTheKeyOnce(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("bad.yaml");
-        Files.writeString(file, "sft: {model: m, data: d, output: o, training: {schedule: weekly}}\n");
+        Files.writeString(file, "sft: {model: m, data: d, output: " + tmp.resolve("o") + ", training: {schedule: weekly}}\n");
         ConfigException e = assertThrows(ConfigException.class, () -> new RunConfig(ConfigFile.load(file, List.of()), tmp));
         assertEquals(file + ": sft.training.schedule must be one of constant, linear, cosine, but is: weekly", e.getMessage());
     }
@@ -96,13 +96,13 @@ class RunConfigTest {
                 tmp.resolve("missing-prompts.jsonl")));
         RunConfig run = new RunConfig(ConfigFile.load(file, List.of()), tmp.resolve("run"));
         ConfigException e = assertThrows(ConfigException.class,
-                () -> new Pipeline(run, List.of()).run(java.util.EnumSet.allOf(Stage.class), false));
+                () -> runStages(run, java.util.EnumSet.allOf(Stage.class)));
         assertEquals(file + ": reward_model.data: no such file: " + tmp.resolve("prefs.jsonl") + "\n"
                 + file + ": ppo.prompts: no such file: " + tmp.resolve("missing-prompts.jsonl"), e.getMessage(),
                 "sft.output (the reward model's init and PPO's policy) is written by the run itself");
         assertTrue(!Files.exists(tmp.resolve("run/sft")), "no stage started");
         ConfigException ppoOnly = assertThrows(ConfigException.class,
-                () -> new Pipeline(run, List.of()).run(java.util.EnumSet.of(Stage.PPO), false));
+                () -> runStages(run, java.util.EnumSet.of(Stage.PPO)));
         assertTrue(ppoOnly.getMessage().contains("ppo.policy: no such directory: " + run.sft().output()), ppoOnly.getMessage());
     }
 
@@ -119,5 +119,44 @@ class RunConfigTest {
         ConfigException f = assertThrows(ConfigException.class,
                 () -> new RunConfig(ConfigFile.load(file, List.of("name=n", "runs_dir=r", "seed=7.5", "sft.training.batch_size=8")), null));
         assertEquals(file + ": seed must be an integer, but is: 7.5", f.getMessage());
+    }
+
+    /** A run name or a stage output that leaves runs_dir is refused, key and value named; absolute paths are taken as meant. */
+    @Test
+    void namesAndOutputsThatLeaveTheRunsDirectoryAreRefused(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("escape.yaml");
+        Path runs = tmp.resolve("runs");
+        Files.writeString(file, "name: ../../x\nruns_dir: " + runs + "\nsft: {model: m, data: d, output: ../victim}\n"
+                + "ppo: {prompts: p, policy: x, reward_model: y, output: \"${run}/../ppo\"}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> new RunConfig(ConfigFile.load(file, List.of()), null));
+        Path cwd = Path.of("").toAbsolutePath();
+        assertEquals(List.of(
+                file + ": name must stay inside runs_dir (" + runs + ") or be an absolute path, but is: ../../x (that is "
+                        + tmp.getParent().resolve("x") + ")",
+                file + ": sft.output must stay inside runs_dir (" + runs + ") or be an absolute path, but is: ../victim"
+                        + " (that is " + cwd.getParent().resolve("victim") + ")",
+                file + ": ppo.output must stay inside runs_dir (" + runs + ") or be an absolute path, but is:"
+                        + " ${run}/../ppo (that is " + tmp.getParent().resolve("ppo") + ")"),
+                List.of(e.getMessage().split("\n")));
+
+        // inside runs_dir, or absolute on purpose: accepted
+        Files.writeString(file, "name: x\nruns_dir: " + runs + "\nsft: {model: m, data: d, output: " + runs
+                + "/shared/sft}\nppo: {prompts: p, policy: x, reward_model: y, output: " + tmp.resolve("elsewhere/ppo")
+                + "}\n");
+        RunConfig ok = new RunConfig(ConfigFile.load(file, List.of()), null);
+        assertEquals(runs.resolve("x"), ok.runDir());
+        assertEquals(tmp.resolve("elsewhere/ppo").toString(), ok.ppo().output());
+        // with a run directory given, its outputs must stay inside it
+        ConfigException given = assertThrows(ConfigException.class, () -> new RunConfig(ConfigFile.load(file,
+                List.of("sft.output=${run}/../other")), tmp.resolve("run")));
+        assertEquals(file + ": sft.output must stay inside the run directory (" + tmp.resolve("run") + ") or be an"
+                + " absolute path, but is: ${run}/../other (that is " + tmp.resolve("other") + ")", given.getMessage());
+    }
+
+
+    private static void runStages(RunConfig run, java.util.Set<Stage> stages) throws IOException {
+        try (Pipeline p = Pipeline.open(run, List.of())) {
+            p.run(stages, false);
+        }
     }
 }

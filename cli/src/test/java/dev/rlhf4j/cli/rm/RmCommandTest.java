@@ -1,5 +1,6 @@
 package dev.rlhf4j.cli.rm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,6 +93,24 @@ class RmCommandTest {
         assertTrue(JSON.readTree(lines.get(2)).get("reward").isNumber());
         // the fixture's first text is "How does the mill work?\nThe river turns the wheel." + EOS; this one is its own
         assertTrue(JSON.readTree(lines.get(3)).get("reward").isNumber());
+    }
+
+    /** rm score and rm eval never write over their input; the refusal names the option and the file. */
+    @Test
+    void scoreAndEvalNeverWriteOverTheirInput() throws Exception {
+        Path in = rewardBench();
+        byte[] before = Files.readAllBytes(in);
+        String rule = " must not be one of the inputs (it is written while they are read), but is: " + in;
+        Run score = run("rm", "score", "--model", Fixtures.parityModel("gpt2-rm").toString(), "--data", in.toString(),
+                "--out", in.toString());
+        assertEquals(1, score.exit());
+        assertEquals("rlhf4j rm score: --out" + rule, score.err().strip());
+        Run eval = run("rm", "eval", "--model", Fixtures.parityModel("gpt2-rm").toString(), "--data", in.toString(),
+                "--out", tmp.resolve("report.json").toString(), "--html", in.toString());
+        assertEquals(1, eval.exit());
+        assertEquals("rlhf4j rm eval: --html" + rule, eval.err().strip());
+        assertArrayEquals(before, Files.readAllBytes(in));
+        assertEquals(List.of("rewardbench.jsonl"), Files.list(tmp).map(p -> p.getFileName().toString()).toList());
     }
 
     @Test

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.core.io.OwnedDirectory;
+import dev.rlhf4j.core.io.RefusedException;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.model.WeightSource;
@@ -20,7 +22,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -112,7 +113,8 @@ public final class ModelDirectory {
      * Saves a model directory: config.json (with {@code architecture} and any {@code extraConfig}
      * keys), generation_config.json, the model's parameters plus {@code extraTensors} (a reward
      * head, say) in the config's dtype, and the tokenizer files. Written to a temporary sibling and
-     * renamed into place, so a crash never leaves a half-written directory.
+     * renamed into place ({@link #writeAtomically}), so a crash never leaves a half-written directory,
+     * and an existing {@code dir} is replaced only if rlhf4j wrote it (or it is empty).
      */
     public static void save(Path dir, CausalLM model, String architecture, Map<String, NDArray> extraTensors,
             Map<String, Object> extraConfig, Tokenizer tokenizer) {
@@ -190,27 +192,59 @@ public final class ModelDirectory {
         void write(Path dir) throws IOException;
     }
 
-    /** Fills a temporary sibling of {@code dir}, then swaps it into place. */
+    /**
+     * Fills a temporary sibling of {@code dir}, then swaps it into place by renames ({@link
+     * OwnedDirectory#replace}): the directory gets rlhf4j's marker, an existing {@code dir} must be
+     * empty or carry it, and a kill at any moment leaves the old or the new directory, whole.
+     *
+     * @throws IllegalStateException if {@code dir} is a file, or a non-empty directory rlhf4j did
+     *     not write
+     */
     public static void writeAtomically(Path dir, DirectoryWriter writer) {
         Path abs = dir.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
         try {
-            Files.createDirectories(tmp);
-            writer.write(tmp);
-            if (Files.exists(abs)) {
-                deleteRecursively(abs);
-            }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            OwnedDirectory.replace(abs, "model", writer::write);
         } catch (IOException e) {
             throw new UncheckedIOException(abs + ": cannot write model directory: " + e.getMessage(), e);
-        } finally {
-            if (Files.exists(tmp)) {
-                deleteRecursively(tmp);
-            }
         }
     }
 
-    /** Deletes a directory tree. */
+    /**
+     * Checks, before a stage does any work, that it may write its model to {@code output}: the path
+     * is free, an empty directory or a model directory rlhf4j wrote, and it is not one of the models
+     * the stage reads (a stage that replaced its own starting point could be neither rerun nor
+     * resumed).
+     *
+     * @param key the output's config key, for the message ({@code sft.output})
+     * @param inputs the stage's input model directories by config key
+     * @throws IllegalStateException naming the key, the path and the reason
+     */
+    public static void checkOutput(String key, Path output, Map<String, Path> inputs) {
+        for (Map.Entry<String, Path> in : inputs.entrySet()) {
+            if (in.getValue() != null && sameDirectory(output, in.getValue())) {
+                throw new RefusedException(key + " must not be " + in.getKey() + ", the model the stage starts from,"
+                        + " but both are: " + output + "; write the new model to another directory");
+            }
+        }
+        try {
+            OwnedDirectory.checkReplaceable(output.toAbsolutePath());
+        } catch (IllegalStateException e) {
+            throw new RefusedException(key + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean sameDirectory(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) {
+                return Files.isSameFile(a, b);
+            }
+        } catch (IOException e) {
+            // fall back to comparing the paths
+        }
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    /** Deletes a directory tree, whoever wrote it: for temporary directories of one's own (tests, benchmarks). */
     public static void deleteRecursively(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {

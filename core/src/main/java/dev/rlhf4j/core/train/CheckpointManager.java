@@ -1,13 +1,12 @@
 package dev.rlhf4j.core.train;
 
+import dev.rlhf4j.core.io.Durable;
 import dev.rlhf4j.core.util.Checks;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -86,11 +85,11 @@ public final class CheckpointManager {
         Path tmp = Files.createTempDirectory(root, name + ".tmp-");
         try {
             writer.write(tmp);
-            fsyncTree(tmp);
+            Durable.fsyncTree(tmp);
             Path stateFile = tmp.resolve(TrainerState.FILE);
             state.write(stateFile);
-            fsync(stateFile);
-            fsync(tmp);
+            Durable.fsync(stateFile);
+            Durable.fsync(tmp);
         } catch (IOException | RuntimeException e) {
             deleteTree(tmp);
             throw e;
@@ -103,7 +102,7 @@ public final class CheckpointManager {
             move(target, replaced);
         }
         move(tmp, target);
-        fsync(root);
+        Durable.fsync(root);
         if (replaced != null) {
             deleteTree(replaced);
         }
@@ -167,28 +166,6 @@ public final class CheckpointManager {
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot rename " + from + " to " + to
                     + " atomically: the checkpoints directory must be on a file system with atomic renames", e);
-        }
-    }
-
-    private static void fsyncTree(Path dir) throws IOException {
-        List<Path> paths;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            paths = walk.toList();
-        }
-        for (Path p : paths) {
-            fsync(p);
-        }
-    }
-
-    /** Forces a file's or a directory's contents to disk (directories: where the OS allows). */
-    private static void fsync(Path p) throws IOException {
-        boolean dir = Files.isDirectory(p);
-        try (FileChannel ch = FileChannel.open(p, dir ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
-            ch.force(true);
-        } catch (IOException e) {
-            if (!dir) {
-                throw e;
-            } // some platforms cannot open a directory for fsync; the rename is still atomic
         }
     }
 

@@ -7,6 +7,7 @@ import dev.rlhf4j.core.util.Checks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -27,9 +28,12 @@ import java.util.TreeMap;
  *     a function of this state too
  * @param extra stage-specific state (e.g. the adaptive KL coefficient): JSON values (numbers,
  *     strings, booleans, lists, maps), stored in key order
+ * @param config the stage's resolved config section ({@link ConfigChanges#snapshot}), so that a
+ *     resumed run can tell whether its config changed ({@link ConfigChanges#check}); empty for a
+ *     checkpoint written without it
  */
 public record TrainerState(long step, long optimizerStep, long epoch, long dataPosition, long rngSeed, long rngCounter,
-        Map<String, Object> extra) {
+        Map<String, Object> extra, Map<String, Object> config) {
 
     /** The file name inside a checkpoint. */
     public static final String FILE = "trainer_state.json";
@@ -44,6 +48,13 @@ public record TrainerState(long step, long optimizerStep, long epoch, long dataP
         Checks.nonNegative("data_position", dataPosition);
         Checks.nonNegative("rng_counter", rngCounter);
         extra = Map.copyOf(Checks.notNull("extra", extra));
+        config = Collections.unmodifiableMap(new TreeMap<>(Checks.notNull("config", config))); // JSON nulls allowed
+    }
+
+    /** A state without the stage config (tests, and loops that have no config to compare). */
+    public TrainerState(long step, long optimizerStep, long epoch, long dataPosition, long rngSeed, long rngCounter,
+            Map<String, Object> extra) {
+        this(step, optimizerStep, epoch, dataPosition, rngSeed, rngCounter, extra, Map.of());
     }
 
     /** The generator this state describes. */
@@ -71,9 +82,11 @@ public record TrainerState(long step, long optimizerStep, long epoch, long dataP
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> extra = (Map<String, Object>) m.getOrDefault("extra", Map.of());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> config = (Map<String, Object>) m.getOrDefault("config", Map.of());
             return new TrainerState(longKey(file, m, "step"), longKey(file, m, "optimizer_step"),
                     longKey(file, m, "epoch"), longKey(file, m, "data_position"), longKey(file, m, "rng_seed"),
-                    longKey(file, m, "rng_counter"), extra);
+                    longKey(file, m, "rng_counter"), extra, config);
         } catch (IllegalArgumentException | ClassCastException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
@@ -88,6 +101,9 @@ public record TrainerState(long step, long optimizerStep, long epoch, long dataP
         m.put("rng_seed", rngSeed);
         m.put("rng_counter", rngCounter);
         m.put("extra", new TreeMap<>(extra));
+        if (!config.isEmpty()) {
+            m.put("config", config);
+        }
         return m;
     }
 

@@ -14,6 +14,9 @@
  *   <li>{@link dev.rlhf4j.core.train.MetricsSink}: {@code metrics.jsonl} plus a progress line.
  *   <li>{@link dev.rlhf4j.core.train.CheckpointManager}, {@link dev.rlhf4j.core.train.TrainerState},
  *       {@link dev.rlhf4j.core.train.SeededRng}: atomic checkpoints and exact resume.
+ *   <li>{@link dev.rlhf4j.core.train.ConfigChanges}: a checkpoint remembers its stage config; resuming
+ *       with a key changed that alters the training is refused unless allowed ({@link
+ *       dev.rlhf4j.core.train.OnConfigChange}).
  * </ul>
  *
  * <p>One optimizer step, in order (all per-step arrays in a sub-manager closed at the end):

@@ -89,7 +89,8 @@ class CheckpointManagerTest {
     @Test
     void trainerStateRoundTripsAndNamesTheFileOnErrors() throws IOException {
         Path file = tmp.resolve("trainer_state.json");
-        TrainerState s = new TrainerState(12, 11, 1, 96, -5, 3, Map.of("kl_coef", 0.1 + 0.2, "done", false));
+        TrainerState s = new TrainerState(12, 11, 1, 96, -5, 3, Map.of("kl_coef", 0.1 + 0.2, "done", false),
+                Map.of("lr", 1e-3, "data", "d.jsonl", "training", Map.of("batch_size", 8)));
         s.write(file);
         assertEquals(s, TrainerState.read(file));
         assertEquals(3, s.rng().counter());

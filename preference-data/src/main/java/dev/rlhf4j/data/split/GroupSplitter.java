@@ -1,6 +1,7 @@
 package dev.rlhf4j.data.split;
 
 import dev.rlhf4j.data.PreferenceRecords;
+import dev.rlhf4j.data.io.OutputFiles;
 import dev.rlhf4j.data.io.RecordWriter;
 import dev.rlhf4j.data.record.PreferenceRecord;
 import dev.rlhf4j.data.record.RecordIds;
@@ -27,8 +28,10 @@ import java.util.stream.Stream;
  *       order), then fill test up to {@code round(test × N)} records, then valid, the rest train
  *       (N = records without a kept split);
  *   <li>stream the file again and write each record, with its {@code split} set, to its group's
- *       split.
+ *       split (temporary files, renamed into place at the end).
  * </ol>
+ * An output file that is the input (by path, symbolic or hard link) is refused before anything is
+ * read: the input would be truncated before it was read.
  * Memory grows with the number of groups, not records. Ratios are met to within one group.
  */
 public final class GroupSplitter {
@@ -48,7 +51,17 @@ public final class GroupSplitter {
         long order;
     }
 
+    /**
+     * Splits {@code input} into {@code outDir}. Each output file is written beside its final name
+     * and renamed into place once every record is written; if the split fails, the files already
+     * in {@code outDir} stay as they were.
+     *
+     * @throws IllegalArgumentException if an output file would be the input
+     */
     public static SplitSummary run(Path input, Path outDir, SplitOptions options) {
+        for (String name : List.of(TRAIN, VALID, TEST)) {
+            OutputFiles.checkNotAnInput("split.output", outDir.resolve(fileName(name)), List.of(input));
+        }
         // 1. count records per group
         Map<GroupKey, Group> groups = new HashMap<>();
         try (Stream<PreferenceRecord> s = PreferenceRecords.read(input)) {
@@ -105,7 +118,7 @@ public final class GroupSplitter {
         Map<String, Long> records = new LinkedHashMap<>();
         Map<String, Long> groupCounts = new LinkedHashMap<>();
         for (String name : List.of(TRAIN, VALID, TEST)) {
-            writers.put(name, new RecordWriter(outDir.resolve(name + ".jsonl")));
+            writers.put(name, new RecordWriter(outDir.resolve(fileName(name))));
             records.put(name, 0L);
             groupCounts.put(name, 0L);
         }
@@ -113,13 +126,19 @@ public final class GroupSplitter {
         try (Stream<PreferenceRecord> s = PreferenceRecords.read(input)) {
             s.forEach(r -> {
                 String split = groups.get(key(r)).split;
-                RecordWriter w = writers.computeIfAbsent(split, name -> new RecordWriter(outDir.resolve(fileName(name))));
+                RecordWriter w = writers.computeIfAbsent(split, name -> {
+                    Path file = outDir.resolve(fileName(name));
+                    OutputFiles.checkNotAnInput("split.output", file, List.of(input));
+                    return new RecordWriter(file);
+                });
                 w.write(r.split() != null && r.split().equals(split) ? r : r.toBuilder().split(split).build());
                 records.merge(split, 1L, Long::sum);
             });
-        } finally {
-            writers.values().forEach(RecordWriter::close);
+        } catch (RuntimeException e) {
+            writers.values().forEach(RecordWriter::abort);
+            throw e;
         }
+        writers.values().forEach(RecordWriter::close);
         Map<String, Path> files = new LinkedHashMap<>();
         writers.forEach((name, w) -> files.put(name, w.path()));
         return new SplitSummary(records, groupCounts, files, splitGroups);

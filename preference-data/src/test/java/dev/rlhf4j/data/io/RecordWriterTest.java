@@ -132,4 +132,23 @@ class RecordWriterTest {
         assertFalse(filesIn(tmp).stream().anyMatch(n -> n.contains(".tmp-")));
         assertTrue(Files.isRegularFile(out));
     }
+
+    @Test
+    void theOldFileStaysWholeUntilTheNewOneIsComplete() throws Exception {
+        Path file = Files.writeString(tmp.resolve("train.jsonl"), "{\"old\": 1}\n");
+        try (RecordWriter w = new RecordWriter(file)) {
+            w.writeLine("{\"new\": 1}");
+            assertEquals(List.of("{\"old\": 1}"), Files.readAllLines(file), "still readable while the new file is written");
+        }
+        assertEquals(List.of("{\"new\": 1}"), Files.readAllLines(file));
+
+        RecordWriter aborted = new RecordWriter(file);
+        aborted.writeLine("{\"half\": 1}");
+        aborted.abort();
+        aborted.close(); // a no-op after abort
+        assertEquals(List.of("{\"new\": 1}"), Files.readAllLines(file));
+        try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
+            assertEquals(List.of("train.jsonl"), s.map(p -> p.getFileName().toString()).toList(), "no temporary file left");
+        }
+    }
 }

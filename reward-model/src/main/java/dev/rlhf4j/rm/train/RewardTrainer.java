@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.io.JsonFile;
 import dev.rlhf4j.core.model.ModelConfig;
@@ -12,12 +13,14 @@ import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.AdamW;
 import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
+import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradAccumulator;
 import dev.rlhf4j.core.train.GradClip;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.NamedParameter;
 import dev.rlhf4j.core.train.NonFiniteGuard;
+import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
 import dev.rlhf4j.core.train.TrainerState;
@@ -46,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>data: training pairs (ties left out, PPO-NOTES), grouped by ranking; held-out pairs;
- *   <li>model: the latest checkpoint of this run if any (exact resume), else {@code init};
+ *   <li>model: the latest checkpoint of this run if any (exact resume, once the config it was saved
+ *       with is compared with this one, {@link ConfigChanges}), else {@code init};
  *   <li>loop parts: AdamW, LR schedule, accumulation, non-finite guard, checkpoints, metrics;
  *   <li>train: per step, {@code grad_accum} micro-batches of {@code batch_size} groups, loss
  *       {@link PairwiseLoss}; clip; update; log; evaluate every {@code eval_every}; checkpoint
@@ -84,6 +88,7 @@ public final class RewardTrainer implements AutoCloseable {
     private final Path runDir;
     private final NDManager manager;
     private final PrintStream console;
+    private final OnConfigChange onConfigChange;
 
     private Tokenizer tokenizer;
     private RewardInputs inputs;
@@ -105,21 +110,35 @@ public final class RewardTrainer implements AutoCloseable {
     private long resumedFrom = -1;
 
     RewardTrainer(RewardModelConfig config, Path runDir, PrintStream console) {
+        this(config, runDir, console, OnConfigChange.REFUSE);
+    }
+
+    RewardTrainer(RewardModelConfig config, Path runDir, PrintStream console, OnConfigChange onConfigChange) {
         this.config = config;
         this.training = config.training();
         this.runDir = runDir;
         this.console = console;
+        this.onConfigChange = onConfigChange;
         this.manager = NDManager.newBaseManager();
     }
 
     /**
      * Trains, normalises and saves a reward model; resumes from the run's latest checkpoint when
-     * there is one.
+     * there is one, unless it was saved with a config that differs in a key that alters the training
+     * ({@link ConfigChanges}).
      *
      * @param runDir the stage's run directory (metrics, checkpoints, evaluation report)
      */
     public static RewardTrainingResult run(RewardModelConfig config, Path runDir) throws IOException {
-        return run(config, runDir, Long.MAX_VALUE, System.out);
+        return run(config, runDir, OnConfigChange.REFUSE);
+    }
+
+    /** As {@link #run(RewardModelConfig, Path)}, {@code onConfigChange} deciding whether a changed config may resume. */
+    public static RewardTrainingResult run(RewardModelConfig config, Path runDir, OnConfigChange onConfigChange)
+            throws IOException {
+        try (RewardTrainer t = new RewardTrainer(config, runDir, System.out, onConfigChange)) {
+            return t.train(Long.MAX_VALUE);
+        }
     }
 
     /** {@link #run(RewardModelConfig, Path)}, stopping (with a checkpoint) after step {@code stopAfter}. */
@@ -196,6 +215,7 @@ public final class RewardTrainer implements AutoCloseable {
 
     /** Phases 1 to 3. */
     void prepare() throws IOException {
+        ModelDirectory.checkOutput("reward_model.output", config.outputIn(runDir), Map.of("reward_model.init", config.init()));
         // 1. data: ties carry no preference and stay out of the loss
         List<PreferencePair> all = PairFiles.read(config.data());
         trainPairs = all.stream().filter(p -> !p.tie()).toList();
@@ -212,6 +232,9 @@ public final class RewardTrainer implements AutoCloseable {
         // 2. model: resume, or start from init
         checkpoints = new CheckpointManager(runDir.resolve("checkpoints"), training.keepCheckpoints());
         Optional<Checkpoint> latest = checkpoints.latest();
+        if (latest.isPresent()) {
+            ConfigChanges.check(latest.get(), "reward_model", config, onConfigChange);
+        }
         tokenizer = Tokenizer.load(config.init());
         TrainerState state = null;
         if (latest.isPresent()) {
@@ -409,7 +432,7 @@ public final class RewardTrainer implements AutoCloseable {
 
     private void saveCheckpoint() throws IOException {
         TrainerState state = new TrainerState(step, optimizerStep, stream.epoch(), stream.positionInEpoch(), rng.seed(),
-                rng.counter(), Map.of());
+                rng.counter(), Map.of(), ConfigChanges.snapshot(config));
         checkpoints.save(state, dir -> {
             model.save(dir, tokenizer);
             optimizer.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));

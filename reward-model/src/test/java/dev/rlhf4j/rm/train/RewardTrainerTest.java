@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -122,6 +123,14 @@ class RewardTrainerTest {
         }
         assertEquals(column(straight, "loss"), column(resumed, "loss"));
         assertEquals(column(straight, "grad_norm"), column(resumed, "grad_norm"));
+
+        // the checkpoint remembers its config: another learning rate is not resumed silently
+        RewardModelConfig faster = config.withTraining(new TrainingConfig(8, 1, 6L, 1.0, 1e-2,
+                TrainingConfig.Schedule.COSINE, 3L, 0.0, null, null, null, 1.0, 1, 0, 3, 2));
+        dev.rlhf4j.core.train.TrainingStoppedException e = assertThrows(dev.rlhf4j.core.train.TrainingStoppedException.class,
+                () -> RewardTrainer.run(faster, resumed, Long.MAX_VALUE, null));
+        assertTrue(e.getMessage().startsWith(resumed.resolve("checkpoints/step-6") + ": the config changed since this"
+                + " checkpoint was saved: reward_model.training.lr from 0.003 to 0.01;"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,41 @@
+package dev.rlhf4j.core.io;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Forcing files and directories to disk before a rename publishes them: without it, a power loss
+ * right after the rename can leave the new name pointing at empty or partial files.
+ */
+public final class Durable {
+
+    private Durable() {}
+
+    /** Forces every file and directory under {@code dir}, and {@code dir} itself, to disk. */
+    public static void fsyncTree(Path dir) throws IOException {
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            paths = walk.toList();
+        }
+        for (Path p : paths) {
+            fsync(p);
+        }
+    }
+
+    /** Forces a file's or a directory's contents to disk (directories: where the OS allows). */
+    public static void fsync(Path p) throws IOException {
+        boolean dir = Files.isDirectory(p);
+        try (FileChannel ch = FileChannel.open(p, dir ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!dir) {
+                throw e;
+            } // some platforms cannot open a directory for fsync; the rename is still atomic
+        }
+    }
+}
