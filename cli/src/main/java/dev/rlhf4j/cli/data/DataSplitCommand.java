@@ -46,6 +46,7 @@ public final class DataSplitCommand implements Callable<Integer> {
         SplitOptions options;
         try {
             options = new SplitOptions(test, valid, seed, keepExisting);
+            GroupSplitter.checkOutputs(input, outDir);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

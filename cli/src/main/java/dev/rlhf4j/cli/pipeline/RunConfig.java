@@ -64,9 +64,9 @@ public final class RunConfig {
         });
         this.name = topLevel(file, "name", String.class, "run", errors);
         long seed = topLevel(file, "seed", Long.class, 0L, errors);
-        topLevel(file, "runs_dir", String.class, "runs", errors);
-        this.runDir = runDir != null ? runDir : defaultRunDir(file, errors);
-        Path base = runDir != null ? runDir : runsDir(file);
+        Path runs = Path.of(topLevel(file, "runs_dir", String.class, "runs", errors));
+        this.runDir = runDir != null ? runDir : defaultRunDir(file, name, runs, errors);
+        Path base = runDir != null ? runDir : runs;
         String baseName = runDir != null ? "the run directory (" + runDir + ")" : "runs_dir (" + base + ")";
         Map<String, String> rawOutputs = new LinkedHashMap<>();
         OUTPUT_KEYS.forEach(k -> {
@@ -102,32 +102,13 @@ public final class RunConfig {
         }
     }
 
-    /**
-     * {@code <runs_dir>/<name>}, the run directory a config names (default {@code runs/run}).
-     *
-     * @throws ConfigException if the name leaves runs_dir after normalisation
-     */
-    public static Path defaultRunDir(ConfigFile file) {
-        List<String> errors = new ArrayList<>();
-        Path dir = defaultRunDir(file, errors);
-        if (!errors.isEmpty()) {
-            throw new ConfigException(String.join("\n", errors));
-        }
-        return dir;
-    }
-
-    private static Path defaultRunDir(ConfigFile file, List<String> errors) {
-        Path runs = runsDir(file);
-        String name = file.node("name").asText("run");
+    /** {@code <runs_dir>/<name>}; a relative name must stay inside runs_dir. */
+    private static Path defaultRunDir(ConfigFile file, String name, Path runs, List<String> errors) {
         Path dir = runs.resolve(name);
         if (!Path.of(name).isAbsolute()) {
             checkInside(file, errors, "name", name, dir, runs, "runs_dir (" + runs + ")");
         }
         return dir;
-    }
-
-    private static Path runsDir(ConfigFile file) {
-        return Path.of(file.node("runs_dir").asText("runs"));
     }
 
     /** A relative {@code path} must lie strictly inside {@code base} once both are absolute and normalised. */

@@ -103,11 +103,11 @@ class RmCommandTest {
         String rule = " must not be one of the inputs (it is written while they are read), but is: " + in;
         Run score = run("rm", "score", "--model", Fixtures.parityModel("gpt2-rm").toString(), "--data", in.toString(),
                 "--out", in.toString());
-        assertEquals(1, score.exit());
+        assertEquals(2, score.exit(), "a usage error, like data import's and data split's");
         assertEquals("rlhf4j rm score: --out" + rule, score.err().strip());
         Run eval = run("rm", "eval", "--model", Fixtures.parityModel("gpt2-rm").toString(), "--data", in.toString(),
                 "--out", tmp.resolve("report.json").toString(), "--html", in.toString());
-        assertEquals(1, eval.exit());
+        assertEquals(2, eval.exit());
         assertEquals("rlhf4j rm eval: --html" + rule, eval.err().strip());
         assertArrayEquals(before, Files.readAllBytes(in));
         assertEquals(List.of("rewardbench.jsonl"), Files.list(tmp).map(p -> p.getFileName().toString()).toList());

@@ -31,7 +31,7 @@ class SftCommandTest {
 
     @Test
     void unknownKeyIsAConfigError() throws IOException {
-        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: m\n  data: d.jsonl\n  output: out\n");
+        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: m\n  data: d.jsonl\n");
         StringWriter err = new StringWriter();
         int code = run(err, "sft", "-c", cfg.toString(), "--set", "sft.training.learning_rate=0.1");
         assertEquals(2, code);
@@ -74,30 +74,36 @@ class SftCommandTest {
     }
 
     /**
-     * Resuming with a changed lr is refused, naming the key with both values; --allow-config-change
-     * resumes anyway; a longer run with another log_every resumes without being asked.
+     * Resuming an interrupted stage with a changed lr is refused, naming the key with both values;
+     * --allow-config-change resumes anyway; a longer run with another log_every resumes without
+     * being asked. (The stage is "interrupted" by removing its done.json: what a kill after its last
+     * checkpoint leaves.)
      */
     @Test
     void resumeRefusesAChangedLearningRateUnlessAllowed() throws IOException {
         Path cfg = config("{max_steps: 2, lr: 1.0e-3, save_every: 1}");
-        Path run = tmp.resolve("sft/model-run");
+        Path runDir = tmp.resolve("run");
+        Path stage = runDir.resolve("sft");
         StringWriter err = new StringWriter();
-        assertEquals(0, run(err, "sft", "-c", cfg.toString()), err.toString());
+        assertEquals(0, run(err, "sft", "-c", cfg.toString(), "--run-dir", runDir.toString()), err.toString());
+        Files.delete(stage.resolve("done.json"));
 
         StringWriter refused = new StringWriter();
-        assertEquals(1, run(refused, "sft", "-c", cfg.toString(), "--set", "sft.training.lr=2.0e-3"));
-        assertEquals("rlhf4j sft: " + run.resolve("checkpoints/step-2") + ": the config changed since this checkpoint was"
+        assertEquals(1, run(refused, "sft", "-c", cfg.toString(), "--run-dir", runDir.toString(), "--set",
+                "sft.training.lr=2.0e-3"));
+        assertEquals("rlhf4j sft: " + stage.resolve("checkpoints/step-2") + ": the config changed since this checkpoint was"
                 + " saved: sft.training.lr from 0.001 to 0.002; these keys alter the training, so the resumed run would"
                 + " follow neither config: restore them, resume anyway with --allow-config-change, or delete "
-                + run.resolve("checkpoints") + " to start over", refused.toString().trim());
+                + stage.resolve("checkpoints") + " to start over", refused.toString().trim());
 
         StringWriter longer = new StringWriter();
-        assertEquals(0, run(longer, "sft", "-c", cfg.toString(), "--set", "sft.training.log_every=1", "--set",
-                "sft.training.max_steps=3"), longer.toString());
+        assertEquals(0, run(longer, "sft", "-c", cfg.toString(), "--run-dir", runDir.toString(), "--set",
+                "sft.training.log_every=1", "--set", "sft.training.max_steps=3"), longer.toString());
+        Files.delete(stage.resolve("done.json"));
         StringWriter allowed = new StringWriter();
-        assertEquals(0, run(allowed, "sft", "-c", cfg.toString(), "--set", "sft.training.lr=2.0e-3", "--set",
-                "sft.training.max_steps=4", "--allow-config-change"), allowed.toString());
-        List<String> steps = Files.readAllLines(run.resolve("metrics.jsonl")).stream()
+        assertEquals(0, run(allowed, "sft", "-c", cfg.toString(), "--run-dir", runDir.toString(), "--set",
+                "sft.training.lr=2.0e-3", "--set", "sft.training.max_steps=4", "--allow-config-change"), allowed.toString());
+        List<String> steps = Files.readAllLines(stage.resolve("metrics.jsonl")).stream()
                 .map(l -> l.substring(0, l.indexOf(','))).toList();
         assertEquals(List.of("{\"step\":2", "{\"step\":3", "{\"step\":4"), steps, "each run resumed where the last stopped");
     }
@@ -105,9 +111,9 @@ class SftCommandTest {
     /** A second run on a directory another run holds fails at once, naming the lock file and the holder's PID. */
     @Test
     void aLockedRunDirectoryIsRefusedAtOnce() throws IOException {
-        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: m\n  data: d.jsonl\n  output: out\n");
+        Path cfg = Files.writeString(tmp.resolve("run.yaml"), "sft:\n  model: m\n  data: d.jsonl\n");
         Path dir = tmp.resolve("run");
-        OwnedDirectory.claim(dir, "stage");
+        OwnedDirectory.claim(dir, "run");
         try (RunLock held = RunLock.acquire(dir)) {
             StringWriter err = new StringWriter();
             assertEquals(1, run(err, "sft", "-c", cfg.toString(), "--run-dir", dir.toString()));

@@ -52,6 +52,17 @@ public final class GroupSplitter {
     }
 
     /**
+     * Refuses an output directory where a split file would be {@code input} itself.
+     *
+     * @throws IllegalArgumentException naming the file
+     */
+    public static void checkOutputs(Path input, Path outDir) {
+        for (String name : List.of(TRAIN, VALID, TEST)) {
+            OutputFiles.checkNotAnInput("split.output", outDir.resolve(fileName(name)), List.of(input));
+        }
+    }
+
+    /**
      * Splits {@code input} into {@code outDir}. Each output file is written beside its final name
      * and renamed into place once every record is written; if the split fails, the files already
      * in {@code outDir} stay as they were.
@@ -59,9 +70,7 @@ public final class GroupSplitter {
      * @throws IllegalArgumentException if an output file would be the input
      */
     public static SplitSummary run(Path input, Path outDir, SplitOptions options) {
-        for (String name : List.of(TRAIN, VALID, TEST)) {
-            OutputFiles.checkNotAnInput("split.output", outDir.resolve(fileName(name)), List.of(input));
-        }
+        checkOutputs(input, outDir);
         // 1. count records per group
         Map<GroupKey, Group> groups = new HashMap<>();
         try (Stream<PreferenceRecord> s = PreferenceRecords.read(input)) {
