@@ -13,11 +13,10 @@ import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
 import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradAccumulator;
-import dev.rlhf4j.core.train.GradClip;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.NamedParameter;
-import dev.rlhf4j.core.train.NonFiniteGuard;
+import dev.rlhf4j.core.train.OptimizerStep;
 import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
@@ -89,7 +88,7 @@ public final class SftTrainer {
 
     // the loop's state: everything a checkpoint holds besides weights and optimizer moments
     private long step;
-    private long optimizerStep;
+    private OptimizerStep update; // clip, schedule, guard, step, clear; holds the optimizer step count
     private long epoch;
     private long position; // rows of this epoch already consumed
     private SeededRng rng;
@@ -155,13 +154,10 @@ public final class SftTrainer {
         try (Tokenizer tokenizer = Tokenizer.load(config.model());
                 NDManager manager = NDManager.newBaseManager();
                 CausalLM model = loadFloat32(resume != null ? resume.dir() : config.model(), manager);
-                AdamW optimizer = AdamW.builder().setParameters(NamedParameter.trainable(model.getParameters()))
-                        .optBetas(training.adamBeta1(), training.adamBeta2()).optEps(training.adamEps())
-                        .optWeightDecay(training.weightDecay()).build()) {
+                AdamW optimizer = AdamW.of(NamedParameter.trainable(model.getParameters()), training)) {
             Checks.check(config.maxLength() <= model.config().maxPositions(),
                     "sft.max_length is %s, but the model at %s handles at most %s positions (max_position_embeddings)",
                     config.maxLength(), config.model(), model.config().maxPositions());
-            List<NamedParameter> params = optimizer.parameters();
 
             // 2. Data: tokenize, fit to max_length, form rows
             SftDataset data = SftDataset.load(config.data(), tokenizer, config.maxLength(), config.truncation());
@@ -177,10 +173,8 @@ public final class SftTrainer {
             int rowsPerStep = training.effectiveBatchSize();
             long stepsPerEpoch = (rows.size() + rowsPerStep - 1) / rowsPerStep;
             long totalSteps = training.totalSteps(rows.size());
-            LrSchedule schedule = new LrSchedule(LrSchedule.Kind.valueOf(training.schedule().name()), training.lr(),
-                    training.warmupSteps(), totalSteps);
+            update = OptimizerStep.of(optimizer, LrSchedule.of(training, totalSteps), training.maxGradNorm());
             GradAccumulator acc = new GradAccumulator(training.gradAccum());
-            NonFiniteGuard guard = new NonFiniteGuard();
             say("sft: %s: %s; %d rows%s, %d tokens; %d steps of %d rows (%d per epoch)", config.data(), data.stats(),
                     rows.size(), config.packing() ? " (packed)" : "", tokens(rows), totalSteps, rowsPerStep,
                     stepsPerEpoch);
@@ -222,16 +216,10 @@ public final class SftTrainer {
                             lossSum += share * acc.backward(() -> SftLoss.meanLoss(model, x, true), share);
                         }
                         loss = (float) lossSum;
-                        // 4d. clip, update unless NaN/Inf, zero
-                        gradNorm = training.maxGradNorm() > 0
-                                ? GradClip.clipGlobalNorm(params, training.maxGradNorm())
-                                : GradClip.globalNorm(params);
-                        lr = schedule.lr(optimizerStep);
-                        if (guard.check(step + 1, loss, gradNorm)) {
-                            optimizer.step(lr);
-                            optimizerStep++;
-                        }
-                        optimizer.zeroGrad();
+                        // 4d. clip, update unless NaN/Inf, clear
+                        OptimizerStep.Result u = update.apply(step + 1, loss);
+                        gradNorm = u.gradNorm();
+                        lr = u.lr();
                         acc.reset();
                         step++;
                     }
@@ -352,7 +340,7 @@ public final class SftTrainer {
         extra.put(WINDOW_LOSS, window.lossSum);
         extra.put(WINDOW_STEPS, window.steps);
         extra.put(WINDOW_TOKENS, window.tokens);
-        return new TrainerState(step, optimizerStep, epoch, order == null ? 0 : position, rng.seed(), rng.counter(),
+        return new TrainerState(step, update.optimizerStep(), epoch, order == null ? 0 : position, rng.seed(), rng.counter(),
                 extra, ConfigChanges.snapshot(config));
     }
 
@@ -371,7 +359,7 @@ public final class SftTrainer {
                     checkpoint.dir(), savedRows, config.data(), rowCount, checkpoint.dir().getParent()));
         }
         step = s.step();
-        optimizerStep = s.optimizerStep();
+        update.resumeAt(s.optimizerStep());
         epoch = s.epoch();
         position = s.dataPosition();
         rng = s.rng();

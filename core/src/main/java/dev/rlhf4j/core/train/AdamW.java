@@ -97,6 +97,12 @@ public final class AdamW implements AutoCloseable {
     }
 
     /** A builder; {@link Builder#setParameters} is required. */
+    /** AdamW over {@code params} with the betas, ε and weight decay of a stage's {@code training:} block. */
+    public static AdamW of(List<NamedParameter> params, dev.rlhf4j.core.config.TrainingConfig training) {
+        return builder().setParameters(params).optBetas(training.adamBeta1(), training.adamBeta2())
+                .optEps(training.adamEps()).optWeightDecay(training.weightDecay()).build();
+    }
+
     public static Builder builder() {
         return new Builder();
     }

@@ -45,6 +45,11 @@ public record LrSchedule(Kind kind, double peakLr, long warmupSteps, long totalS
         Checks.nonNegative("total_steps", totalSteps);
     }
 
+    /** The schedule a stage's shared {@code training:} block describes, over {@code totalSteps} updates. */
+    public static LrSchedule of(dev.rlhf4j.core.config.TrainingConfig training, long totalSteps) {
+        return new LrSchedule(Kind.valueOf(training.schedule().name()), training.lr(), training.warmupSteps(), totalSteps);
+    }
+
     /** Linear warmup to {@code peakLr}, then constant. */
     public static LrSchedule constant(double peakLr, long warmupSteps) {
         return new LrSchedule(Kind.CONSTANT, peakLr, warmupSteps, 0);

@@ -15,11 +15,9 @@ import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
 import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradAccumulator;
-import dev.rlhf4j.core.train.GradClip;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
-import dev.rlhf4j.core.train.NamedParameter;
-import dev.rlhf4j.core.train.NonFiniteGuard;
+import dev.rlhf4j.core.train.OptimizerStep;
 import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
@@ -97,16 +95,13 @@ public final class RewardTrainer implements AutoCloseable {
     private long tiesSkipped;
     private GroupStream stream;
     private RewardModel model;
-    private List<NamedParameter> params;
     private AdamW optimizer;
-    private LrSchedule schedule;
+    private OptimizerStep update; // clip, schedule, guard, step, clear; holds the optimizer step count
     private GradAccumulator accumulator;
-    private final NonFiniteGuard guard = new NonFiniteGuard();
     private CheckpointManager checkpoints;
     private SeededRng rng;
     private long totalSteps;
     private long step;
-    private long optimizerStep;
     private long resumedFrom = -1;
 
     RewardTrainer(RewardModelConfig config, Path runDir, PrintStream console) {
@@ -256,19 +251,13 @@ public final class RewardTrainer implements AutoCloseable {
         inputs = new RewardInputs(tokenizer, maxLength);
 
         // 3. loop parts
-        params = model.trainableParameters();
-        optimizer = AdamW.builder().setParameters(params).optBetas(training.adamBeta1(), training.adamBeta2())
-                .optEps(training.adamEps()).optWeightDecay(training.weightDecay()).build();
-        schedule = switch (training.schedule()) {
-            case CONSTANT -> LrSchedule.constant(training.lr(), training.warmupSteps());
-            case LINEAR -> LrSchedule.linear(training.lr(), training.warmupSteps(), totalSteps);
-            case COSINE -> LrSchedule.cosine(training.lr(), training.warmupSteps(), totalSteps);
-        };
+        optimizer = AdamW.of(model.trainableParameters(), training);
+        update = OptimizerStep.of(optimizer, LrSchedule.of(training, totalSteps), training.maxGradNorm());
         accumulator = new GradAccumulator(training.gradAccum());
         if (state != null) {
             optimizer.load(latest.get().resolve(CheckpointManager.OPTIMIZER_FILE));
             step = state.step();
-            optimizerStep = state.optimizerStep();
+            update.resumeAt(state.optimizerStep());
             rng = state.rng();
             stream = new GroupStream(groups, config.seed(), state.epoch() * groups.size() + state.dataPosition());
         } else {
@@ -323,20 +312,11 @@ public final class RewardTrainer implements AutoCloseable {
                 tokens += t.realTokens();
             }
             float loss = lossSum / training.gradAccum();
-            // 2. clip
-            double gradNorm = training.maxGradNorm() > 0
-                    ? GradClip.clipGlobalNorm(params, training.maxGradNorm()) : GradClip.globalNorm(params);
-            // 3. update unless NaN/Inf
-            double lr = schedule.lr(optimizerStep);
-            if (guard.check(step + 1, loss, gradNorm)) {
-                optimizer.step(lr);
-                optimizerStep++;
-            }
-            // 4. clear for the next step
-            optimizer.zeroGrad();
+            // 2. clip, update unless NaN/Inf, clear
+            OptimizerStep.Result u = update.apply(step + 1, loss);
             accumulator.reset();
             step++;
-            return new StepResult(loss, lr, gradNorm, pairs, tokens, correct, margin, chosenSum, rejectedSum);
+            return new StepResult(loss, u.lr(), u.gradNorm(), pairs, tokens, correct, margin, chosenSum, rejectedSum);
         }
     }
 
@@ -431,7 +411,7 @@ public final class RewardTrainer implements AutoCloseable {
     }
 
     private void saveCheckpoint() throws IOException {
-        TrainerState state = new TrainerState(step, optimizerStep, stream.epoch(), stream.positionInEpoch(), rng.seed(),
+        TrainerState state = new TrainerState(step, update.optimizerStep(), stream.epoch(), stream.positionInEpoch(), rng.seed(),
                 rng.counter(), Map.of(), ConfigChanges.snapshot(config));
         checkpoints.save(state, dir -> {
             model.save(dir, tokenizer);
