@@ -51,6 +51,14 @@ public final class NonFiniteGuard {
      * @throws NonFiniteException on the {@code maxConsecutive}-th non-finite step in a row
      */
     public boolean check(long step, double loss, double gradNorm) {
+        return check("step " + step, loss, gradNorm);
+    }
+
+    /**
+     * As {@link #check(long, double, double)}, with the update named in words for the log and the
+     * error (PPO: {@code "iteration 3, epoch 2, minibatch 1"}).
+     */
+    public boolean check(String where, double loss, double gradNorm) {
         if (Double.isFinite(loss) && Double.isFinite(gradNorm)) {
             consecutive = 0;
             return true;
@@ -62,11 +70,11 @@ public final class NonFiniteGuard {
                 : "loss is " + loss + " (gradient norm " + gradNorm + ")";
         if (consecutive >= maxConsecutive) {
             throw new NonFiniteException(String.format(
-                    "training stopped at step %d: %s; %d non-finite steps in a row reached the limit of %d (%d skipped in all)."
+                    "training stopped at %s: %s; %d non-finite steps in a row reached the limit of %d (%d skipped in all)."
                             + " Lower the learning rate, set max_grad_norm, or check the data of these steps",
-                    step, what, consecutive, maxConsecutive, skipped));
+                    where, what, consecutive, maxConsecutive, skipped));
         }
-        LOG.warn("step {}: {}; skipping the update ({} in a row, {} skipped in all)", step, what, consecutive, skipped);
+        LOG.warn("{}: {}; skipping the update ({} in a row, {} skipped in all)", where, what, consecutive, skipped);
         return false;
     }
 

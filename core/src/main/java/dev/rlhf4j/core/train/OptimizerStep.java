@@ -75,6 +75,11 @@ public final class OptimizerStep {
      * @throws NonFiniteGuard.NonFiniteException when too many updates in a row were non-finite
      */
     public Result apply(long step, double loss) {
+        return apply("step " + step, loss);
+    }
+
+    /** As {@link #apply(long, double)}, the update named in words for the guard's messages. */
+    public Result apply(String where, double loss) {
         double[] norms = new double[parts.size()];
         double[] lrs = new double[parts.size()];
         for (int i = 0; i < norms.length; i++) {
@@ -82,7 +87,7 @@ public final class OptimizerStep {
             norms[i] = maxGradNorm > 0 ? GradClip.clipGlobalNorm(params, maxGradNorm) : GradClip.globalNorm(params);
             lrs[i] = parts.get(i).schedule().lr(optimizerStep);
         }
-        boolean applied = guard.check(step, loss, nonFinite(norms));
+        boolean applied = guard.check(where, loss, nonFinite(norms));
         if (applied) {
             for (int i = 0; i < norms.length; i++) {
                 parts.get(i).optimizer().step(lrs[i]);

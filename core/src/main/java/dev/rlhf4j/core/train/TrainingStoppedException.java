@@ -8,6 +8,10 @@ package dev.rlhf4j.core.train;
 public class TrainingStoppedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    public TrainingStoppedException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
     public TrainingStoppedException(String message) {
         super(message);
     }

@@ -1,0 +1,120 @@
+package dev.rlhf4j.ppo;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dev.rlhf4j.core.ops.LogProbs;
+import dev.rlhf4j.core.ops.Masked;
+import dev.rlhf4j.core.ops.Scalars;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Forward and backward of one PPO minibatch (PPO-NOTES, "Losses"):
+ *
+ * <pre>
+ *   loss = pg_loss + vf_coef · vf_loss − entropy_coef · entropy + ptx_coef · ptx_loss
+ * </pre>
+ *
+ * with the clipped policy and value losses of {@link PpoLosses} and, for PPO-ptx (InstructGPT),
+ * the policy's next-token loss on the next pretraining texts, taken in order and cycled. The
+ * gradients are left in the parameters for the {@link dev.rlhf4j.core.train.OptimizerStep}.
+ */
+final class MinibatchUpdate {
+
+    private final PpoConfig cfg;
+    private final PpoTrainer.Models models;
+    private final List<long[]> ptxTexts;
+    private int ptxPosition;
+
+    /** @param ptxTexts tokenised PPO-ptx texts (empty without PPO-ptx) */
+    MinibatchUpdate(PpoConfig cfg, PpoTrainer.Models models, List<long[]> ptxTexts) {
+        this.cfg = cfg;
+        this.models = models;
+        this.ptxTexts = List.copyOf(ptxTexts);
+    }
+
+    /** The next PPO-ptx text, part of the resume state. */
+    int ptxPosition() {
+        return ptxPosition;
+    }
+
+    void seekPtx(int position) {
+        this.ptxPosition = position;
+    }
+
+    /**
+     * @param r the iteration's rollout
+     * @param rows the minibatch's rows of it
+     * @param oldLogprobs (B, N) log-probs at rollout
+     * @param oldValues (B, N) values at rollout
+     * @param advantages (B, N) whitened advantages
+     * @param returns (B, N) GAE returns
+     * @param parent the iteration's manager; the minibatch's arrays and graph live in a scope of their own
+     */
+    IterationStats.Minibatch backward(Rollout r, long[] rows, NDArray oldLogprobs, NDArray oldValues, NDArray advantages,
+            NDArray returns, float temperature, NDManager parent) {
+        IterationStats.Minibatch s = new IterationStats.Minibatch();
+        try (NDManager m = parent.newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray idx = m.create(rows);
+            Rollout mb = r.rows(idx); // in m, so the minibatch's graph is freed with m
+            NDArray logits = mb.responseSlice(models.policy()
+                    .forward(mb.ids(), mb.attentionMask(), mb.positions(), null, false).logits()); // (b, N, V)
+            NDArray newLogprobs = LogProbs.logProbsOf(logits, mb.responses(), temperature); // (b, N)
+            PpoLosses.PolicyLoss pl = PpoLosses.policyLoss(newLogprobs, Rollout.take(oldLogprobs, idx),
+                    Rollout.take(advantages, idx), mb.mask(), cfg.clipRange().floatValue());
+            NDArray newValues = mb.responseSlice(models.critic().values(mb.ids(), mb.attentionMask())); // (b, N)
+            PpoLosses.ValueLoss vl = PpoLosses.valueLoss(newValues, Rollout.take(oldValues, idx),
+                    Rollout.take(returns, idx), mb.mask(), cfg.clipRangeValue().floatValue());
+            NDArray entropy = PpoLosses.entropyMean(logits, mb.mask(), temperature);
+            // coefficients as arrays of this scope: the backward reads them (see Scalars)
+            NDArray loss = pl.pgLoss().add(vl.vfLoss().mul(Scalars.of(pl.pgLoss(), cfg.vfCoef().floatValue())));
+            if (cfg.entropyCoef() > 0) {
+                loss = loss.sub(entropy.mul(Scalars.of(entropy, cfg.entropyCoef().floatValue())));
+            }
+            if (cfg.ptxCoef() > 0) {
+                NDArray ptx = ptxLoss(rows.length, m);
+                s.ptxLoss = ptx.getFloat();
+                loss = loss.add(ptx.mul(Scalars.of(ptx, cfg.ptxCoef().floatValue())));
+            }
+            gc.backward(loss);
+            s.loss = loss.getFloat();
+            s.pgLoss = pl.pgLoss().getFloat();
+            s.vfLoss = vl.vfLoss().getFloat();
+            s.entropy = entropy.getFloat();
+            s.approxKl = pl.approxKl();
+            s.clipfrac = pl.clipfrac();
+            s.ratioMean = pl.ratioMean();
+            s.ratioVar = pl.ratioVar();
+            s.vfClipfrac = vl.vfClipfrac();
+        }
+        return s;
+    }
+
+    /** The policy's next-token loss on the next {@code n} pretraining texts, right-padded, mean over real predicted tokens. */
+    private NDArray ptxLoss(int n, NDManager m) {
+        int width = 0;
+        List<long[]> batch = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long[] t = ptxTexts.get(ptxPosition++ % ptxTexts.size());
+            t = Arrays.copyOf(t, Math.min(t.length, models.policy().config().maxPositions()));
+            batch.add(t);
+            width = Math.max(width, t.length);
+        }
+        long[][] ids = new long[n][width];
+        float[][] mask = new float[n][width];
+        for (int i = 0; i < n; i++) {
+            Arrays.fill(ids[i], models.tokenizer().padId());
+            System.arraycopy(batch.get(i), 0, ids[i], 0, batch.get(i).length);
+            Arrays.fill(mask[i], 0, batch.get(i).length, 1f);
+        }
+        NDArray idArr = m.create(ids);
+        NDArray maskArr = m.create(mask);
+        NDArray logits = models.policy().forward(idArr, maskArr, null, null, false).logits(); // (n, T, V)
+        NDArray logp = LogProbs.logProbsOf(logits.get(":, :-1"), idArr.get(":, 1:")); // (n, T-1)
+        return Masked.maskedMean(logp, maskArr.get(":, 1:")).neg();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.rlhf4j.ppo;
+
+import ai.djl.ndarray.NDManager;
+import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.rm.RewardModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The four models a {@code ppo:} section names, loaded and released together: the policy (from
+ * SFT), the frozen reference, the frozen reward model (which reads text, {@link
+ * RewardModels#scorer}, so it may have a tokenizer of its own) and the critic ({@code
+ * reward_model}: a copy of the reward model; {@code policy}: the SFT trunk with a fresh head;
+ * {@code shared}: a value head on the policy's trunk; or a reward-model directory). The reference
+ * and a critic that reads the policy's tokens must share the policy's tokenizer.
+ */
+final class PpoModels implements AutoCloseable {
+
+    private final NDManager manager = NDManager.newBaseManager();
+    private Tokenizer tokenizer;
+    private Tokenizer rewardTokenizer;
+    private PpoTrainer.Models models;
+
+    private PpoModels() {}
+
+    /** Loads the models of {@code cfg}; close to release them all. */
+    static PpoModels load(PpoConfig cfg) throws IOException {
+        PpoModels m = new PpoModels();
+        try {
+            m.open(cfg);
+            return m;
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private void open(PpoConfig cfg) throws IOException {
+        Path policyDir = Path.of(cfg.policy());
+        if (cfg.rewardModel() == null) {
+            throw new IllegalArgumentException("ppo.reward_model must be set, but is: null");
+        }
+        Path rewardDir = Path.of(cfg.rewardModel());
+        checkSameTokenizer(policyDir, Path.of(cfg.reference()), "reference");
+        switch (cfg.critic()) {
+            case "shared", "policy" -> { }
+            case "reward_model" -> checkSameTokenizer(policyDir, rewardDir, "reward_model");
+            default -> checkSameTokenizer(policyDir, Path.of(cfg.critic()), "critic");
+        }
+        tokenizer = Tokenizer.load(policyDir);
+        rewardTokenizer = Tokenizer.load(rewardDir);
+        CausalLM policy = ModelDirectory.loadCausalLM(policyDir, manager, true);
+        CausalLM reference = ModelDirectory.loadCausalLM(Path.of(cfg.reference()), manager, true);
+        RewardModel rm = RewardModel.load(rewardDir, manager);
+        ValueModel critic = switch (cfg.critic()) {
+            case "shared" -> new PolicyValueHead(policy, cfg.seed());
+            case "reward_model" -> RewardModels.critic(RewardModel.load(rewardDir, manager), tokenizer);
+            case "policy" -> RewardModels.critic(RewardModel.fromCausalLm(policyDir, manager, cfg.seed()), tokenizer);
+            default -> RewardModels.critic(RewardModel.load(Path.of(cfg.critic()), manager), tokenizer);
+        };
+        models = new PpoTrainer.Models(policy, reference, RewardModels.scorer(rm, rewardTokenizer), critic, tokenizer);
+    }
+
+    PpoTrainer.Models models() {
+        return models;
+    }
+
+    /** The reference and a critic reading the policy's tokens must tokenise as it does: compare tokenizer.json files. */
+    static void checkSameTokenizer(Path policyDir, Path otherDir, String role) throws IOException {
+        Path a = policyDir.resolve("tokenizer.json");
+        Path b = otherDir.resolve("tokenizer.json");
+        if (!Files.exists(b)) {
+            throw new IllegalArgumentException("ppo." + role + ": " + otherDir + " has no tokenizer.json to compare with "
+                    + "the policy's");
+        }
+        if (Files.mismatch(a, b) != -1) {
+            throw new IllegalArgumentException("ppo." + role + ": the tokenizer in " + otherDir + " differs from the "
+                    + "policy's (" + policyDir + "); the " + (role.equals("reference") ? "reference" : "critic")
+                    + " reads the policy's tokens directly, so both must use the same tokenizer.json ("
+                    + (role.equals("reference") ? "use the SFT model the policy starts from" : "train the reward model"
+                    + " from the same SFT model, or set ppo.critic: policy") + ")");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (models != null) {
+            models.critic().close();
+        }
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+        if (rewardTokenizer != null) {
+            rewardTokenizer.close();
+        }
+        manager.close(); // the policy, the reference and the reward model live in it
+    }
+}
