@@ -233,11 +233,11 @@ public final class SftTrainer {
                     }
                     if (step % training.logEvery() == 0 || step == totalSteps || evaluate) {
                         Map<String, Object> extra = new LinkedHashMap<>();
-                        extra.put("train/epoch", epoch + (double) position / rows.size());
+                        extra.put(SftMetrics.EPOCH, epoch + (double) position / rows.size());
                         if (evaluate) {
-                            extra.put("eval/loss", lastEval.loss());
-                            extra.put("eval/perplexity", lastEval.perplexity());
-                            extra.put("eval/token_accuracy", lastEval.tokenAccuracy());
+                            extra.put(SftMetrics.EVAL_LOSS, lastEval.loss());
+                            extra.put(SftMetrics.EVAL_PERPLEXITY, lastEval.perplexity());
+                            extra.put(SftMetrics.EVAL_TOKEN_ACCURACY, lastEval.tokenAccuracy());
                         }
                         lastTrainLoss = window.meanLoss();
                         metrics.log(new StepMetrics(step, lastTrainLoss, lr, gradNorm, window.tokens, extra));

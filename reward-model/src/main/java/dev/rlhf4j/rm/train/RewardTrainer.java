@@ -164,7 +164,7 @@ public final class RewardTrainer implements AutoCloseable {
                 boolean evalNow = training.evalEvery() > 0 && step % training.evalEvery() == 0 && !evalPairs.isEmpty();
                 if (step % training.logEvery() == 0 || evalNow || step == totalSteps) {
                     Map<String, Object> extra = window.metrics();
-                    extra.put("train/epoch", (double) stream.epoch() + (double) stream.positionInEpoch() / stream.size());
+                    extra.put(RewardMetrics.EPOCH, (double) stream.epoch() + (double) stream.positionInEpoch() / stream.size());
                     if (evalNow) {
                         extra.putAll(evaluationPass());
                     }
@@ -349,11 +349,11 @@ public final class RewardTrainer implements AutoCloseable {
 
         Map<String, Object> metrics() {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("train/accuracy", correct / pairs);
-            m.put("train/margin", margin / pairs);
-            m.put("train/reward_chosen", chosen / pairs);
-            m.put("train/reward_rejected", rejected / pairs);
-            m.put("train/pairs_per_s", pairs / ((System.nanoTime() - startNanos) / 1e9));
+            m.put(RewardMetrics.ACCURACY, correct / pairs);
+            m.put(RewardMetrics.MARGIN, margin / pairs);
+            m.put(RewardMetrics.REWARD_CHOSEN, chosen / pairs);
+            m.put(RewardMetrics.REWARD_REJECTED, rejected / pairs);
+            m.put(RewardMetrics.PAIRS_PER_S, pairs / ((System.nanoTime() - startNanos) / 1e9));
             return m;
         }
     }
@@ -389,11 +389,11 @@ public final class RewardTrainer implements AutoCloseable {
         }
         int n = pairs.size();
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("eval/loss", loss);
-        out.put("eval/accuracy", correct / n);
-        out.put("eval/margin", margin / n);
-        out.put("eval/reward_chosen", c / n);
-        out.put("eval/reward_rejected", r / n);
+        out.put(RewardMetrics.EVAL_LOSS, loss);
+        out.put(RewardMetrics.EVAL_ACCURACY, correct / n);
+        out.put(RewardMetrics.EVAL_MARGIN, margin / n);
+        out.put(RewardMetrics.EVAL_REWARD_CHOSEN, c / n);
+        out.put(RewardMetrics.EVAL_REWARD_REJECTED, r / n);
         return out;
     }
 
