@@ -22,6 +22,7 @@ import dev.rlhf4j.core.train.NamedParameter;
 import dev.rlhf4j.core.train.NonFiniteGuard;
 import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.core.train.OptimizerStep;
+import dev.rlhf4j.core.train.RunHook;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
 import dev.rlhf4j.core.train.TrainingStoppedException;
@@ -141,6 +142,11 @@ public final class PpoTrainer {
 
     /** Trains, resuming from the newest complete checkpoint under {@code <run>/checkpoints}. */
     public Result train() throws IOException {
+        return train(RunHook.NONE);
+    }
+
+    /** As {@link #train()}; the {@link RunHook} (tests) may stop it after an iteration as if killed. */
+    Result train(RunHook hook) throws IOException {
         checkOutput(cfg, runDir);
         checkLengths();
         CausalLM policy = models.policy();
@@ -174,7 +180,7 @@ public final class PpoTrainer {
             double lastKl = Double.NaN;
             try (MetricsSink metrics = MetricsSink.builder().setFile(runDir.resolve("metrics.jsonl"))
                     .optTotalSteps(cfg.iterations()).optResumeStep(at.iteration).build()) {
-                for (int iteration = at.iteration; iteration < cfg.iterations(); iteration++) {
+                for (int iteration = at.iteration; iteration < cfg.iterations() && hook.continuesAfter(iteration); iteration++) {
                     try (NDManager it = policy.getManager().newSubManager()) {
                         // 1. prompts → responses
                         long t0 = System.nanoTime();
@@ -238,8 +244,12 @@ public final class PpoTrainer {
                             PpoCheckpoint.save(checkpoints, cfg, at, models, policyOpt, criticOpt, update, prompts, minibatches);
                         }
                         stoppedEarly |= klStop;
+                        hook.afterStep().accept(done);
                     }
                 }
+            }
+            if (!hook.continuesAfter(cfg.iterations() - 1)) { // stopped as if killed: nothing more is written
+                return new Result(cfg.iterations(), lastScore, lastKl, at.kl.beta(), null, stoppedEarly);
             }
             Path output = output(cfg, runDir);
             ModelDirectory.saveCausalLM(output, policy, tok);

@@ -17,6 +17,7 @@ import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.NamedParameter;
 import dev.rlhf4j.core.train.OptimizerStep;
+import dev.rlhf4j.core.train.RunHook;
 import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
@@ -32,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.LongConsumer;
 
 /**
  * Supervised fine-tuning: the model learns to produce the demonstrations' completions.
@@ -129,19 +129,19 @@ public final class SftTrainer {
      */
     public static SftResult run(SftConfig config, Path runDir, PrintStream console, OnConfigChange onConfigChange)
             throws IOException {
-        return new SftTrainer(config, runDir, console, onConfigChange).train(Long.MAX_VALUE, s -> { });
+        return new SftTrainer(config, runDir, console, onConfigChange).train(RunHook.NONE);
     }
 
     /**
-     * As {@link #run(SftConfig, Path, PrintStream)}, for tests: stops after step {@code stopAfter}
-     * as if killed, and calls {@code afterStep} with the step number at the end of every step.
+     * As {@link #run(SftConfig, Path, PrintStream)}, for tests: the {@link RunHook} stops the run
+     * as if killed, and sees every step.
      */
-    static SftResult run(SftConfig config, Path runDir, PrintStream console, long stopAfter, LongConsumer afterStep)
+    static SftResult run(SftConfig config, Path runDir, PrintStream console, RunHook hook)
             throws IOException {
-        return new SftTrainer(config, runDir, console, OnConfigChange.REFUSE).train(stopAfter, afterStep);
+        return new SftTrainer(config, runDir, console, OnConfigChange.REFUSE).train(hook);
     }
 
-    private SftResult train(long stopAfter, LongConsumer afterStep) throws IOException {
+    private SftResult train(RunHook hook) throws IOException {
         ModelDirectory.checkOutput("sft.output", config.output(), Map.of("sft.model", config.model()));
         Files.createDirectories(runDir);
         CheckpointManager checkpoints =
@@ -196,7 +196,7 @@ public final class SftTrainer {
                     .optTotalSteps(totalSteps).optConsole(console);
             try (MetricsSink metrics = (resume != null ? sink.optResumeStep(step) : sink).build()) {
                 // 4. Loop
-                while (step < totalSteps && step < stopAfter) {
+                while (step < totalSteps && hook.continuesAfter(step)) {
                     long stepTokens;
                     float loss;
                     double gradNorm;
@@ -249,7 +249,7 @@ public final class SftTrainer {
                             optimizer.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
                         });
                     }
-                    afterStep.accept(step);
+                    hook.afterStep().accept(step);
                 }
             }
             double seconds = (System.nanoTime() - started) / 1e9;

@@ -87,7 +87,7 @@ class SftTrainerTest {
         SftResult a = SftTrainer.run(straight, tmp.resolve("straight-run"), null);
 
         SftConfig resumed = withMaxLength(config("gpt2", packing, t, "resumed"), maxLength);
-        SftResult crashed = SftTrainer.run(resumed, tmp.resolve("resumed-run"), null, 5, s -> { });
+        SftResult crashed = SftTrainer.run(resumed, tmp.resolve("resumed-run"), null, dev.rlhf4j.core.train.RunHook.stopAfter(5));
         assertNull(crashed.output());
         assertEquals(3, new CheckpointManager(tmp.resolve("resumed-run/checkpoints"), 2).latest().orElseThrow().step());
         SftResult b = SftTrainer.run(resumed, tmp.resolve("resumed-run"), null);
@@ -115,7 +115,8 @@ class SftTrainerTest {
     void liveArraysStayConstantOverManySteps() throws IOException {
         SftConfig cfg = config("gpt2", true, training(2, 2, 24, 1e-3, 1, 4, 4), "leak-model");
         Map<Long, Integer> live = new LinkedHashMap<>();
-        SftTrainer.run(cfg, tmp.resolve("leak-run"), null, Long.MAX_VALUE, step -> live.put(step, liveArrays()));
+        SftTrainer.run(cfg, tmp.resolve("leak-run"), null,
+                new dev.rlhf4j.core.train.RunHook(Long.MAX_VALUE, step -> live.put(step, liveArrays())));
         // after the first checkpoint and evaluation, every step ends with the same arrays alive
         assertEquals(live.get(4L), live.get(24L), "live arrays after each step: " + live);
         assertEquals(live.get(5L), live.get(23L), "live arrays after each step: " + live);

@@ -18,6 +18,7 @@ import dev.rlhf4j.core.train.GradAccumulator;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.OptimizerStep;
+import dev.rlhf4j.core.train.RunHook;
 import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
@@ -132,19 +133,19 @@ public final class RewardTrainer implements AutoCloseable {
     public static RewardTrainingResult run(RewardModelConfig config, Path runDir, OnConfigChange onConfigChange)
             throws IOException {
         try (RewardTrainer t = new RewardTrainer(config, runDir, System.out, onConfigChange)) {
-            return t.train(Long.MAX_VALUE);
+            return t.train(RunHook.NONE);
         }
     }
 
-    /** {@link #run(RewardModelConfig, Path)}, stopping (with a checkpoint) after step {@code stopAfter}. */
-    static RewardTrainingResult run(RewardModelConfig config, Path runDir, long stopAfter, PrintStream console)
+    /** {@link #run(RewardModelConfig, Path)} for tests: the {@link RunHook} stops the run as if killed, and sees every step. */
+    static RewardTrainingResult run(RewardModelConfig config, Path runDir, RunHook hook, PrintStream console)
             throws IOException {
         try (RewardTrainer t = new RewardTrainer(config, runDir, console)) {
-            return t.train(stopAfter);
+            return t.train(hook);
         }
     }
 
-    RewardTrainingResult train(long stopAfter) throws IOException {
+    RewardTrainingResult train(RunHook hook) throws IOException {
         // 1. data, 2. model, 3. loop parts
         prepare();
         MetricsSink.Builder sinkBuilder = MetricsSink.builder().setFile(runDir.resolve("metrics.jsonl"))
@@ -157,7 +158,7 @@ public final class RewardTrainer implements AutoCloseable {
         try (MetricsSink metrics = sinkBuilder.build()) {
             // 4. train
             Window window = new Window();
-            while (step < totalSteps && step < stopAfter) {
+            while (step < totalSteps && hook.continuesAfter(step)) {
                 StepResult r = trainStep();
                 window.add(r);
                 pairsTrained += r.pairs;
@@ -174,6 +175,7 @@ public final class RewardTrainer implements AutoCloseable {
                 if (training.saveEvery() > 0 && step % training.saveEvery() == 0) {
                     saveCheckpoint();
                 }
+                hook.afterStep().accept(step);
             }
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;

@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.core.config.TrainingConfig;
+import dev.rlhf4j.core.train.RunHook;
 import dev.rlhf4j.core.testing.Fixtures;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.rm.Normalization;
@@ -55,7 +56,7 @@ class RewardTrainerTest {
     void learnsASeparablePreferenceSetAndStoresTheNormalization() throws IOException {
         RewardModelConfig config = config(80, training(null, 5, 10, 20, 0));
         Path run = tmp.resolve("run");
-        RewardTrainingResult result = RewardTrainer.run(config, run, Long.MAX_VALUE, null);
+        RewardTrainingResult result = RewardTrainer.run(config, run, RunHook.NONE, null);
 
         // 80 prompts: 20 rankings of 3 pairs, 6 ties (prompts 9, 29, 49, 69 ... that are not rankings), 54 single pairs
         assertEquals(20 * 3 + (80 - 20 - result.tiesSkipped()), result.trainPairs());
@@ -104,13 +105,13 @@ class RewardTrainerTest {
     void resumedRunEqualsTheUninterruptedOne() throws IOException {
         RewardModelConfig config = config(24, training(6L, 1, 1, 0, 3));
         Path straight = tmp.resolve("straight");
-        RewardTrainingResult a = RewardTrainer.run(config, straight, Long.MAX_VALUE, null);
+        RewardTrainingResult a = RewardTrainer.run(config, straight, RunHook.NONE, null);
 
         Path resumed = tmp.resolve("resumed");
-        RewardTrainingResult stopped = RewardTrainer.run(config, resumed, 4, null); // checkpoints at 3 and 4
+        RewardTrainingResult stopped = RewardTrainer.run(config, resumed, RunHook.stopAfter(4), null); // checkpoints at 3 and 4
         assertNull(stopped.modelDir());
         assertEquals(4, stopped.steps());
-        RewardTrainingResult b = RewardTrainer.run(config, resumed, Long.MAX_VALUE, null);
+        RewardTrainingResult b = RewardTrainer.run(config, resumed, RunHook.NONE, null);
         assertEquals(6, b.steps());
 
         try (NDManager m = NDManager.newBaseManager(); RewardModel ma = RewardModel.load(a.modelDir(), m);
@@ -128,7 +129,7 @@ class RewardTrainerTest {
         RewardModelConfig faster = config.withTraining(new TrainingConfig(8, 1, 6L, 1.0, 1e-2,
                 TrainingConfig.Schedule.COSINE, 3L, 0.0, null, null, null, 1.0, 1, 0, 3, 2));
         dev.rlhf4j.core.train.TrainingStoppedException e = assertThrows(dev.rlhf4j.core.train.TrainingStoppedException.class,
-                () -> RewardTrainer.run(faster, resumed, Long.MAX_VALUE, null));
+                () -> RewardTrainer.run(faster, resumed, RunHook.NONE, null));
         assertTrue(e.getMessage().startsWith(resumed.resolve("checkpoints/step-6") + ": the config changed since this"
                 + " checkpoint was saved: reward_model.training.lr from 0.003 to 0.01;"), e.getMessage());
     }
