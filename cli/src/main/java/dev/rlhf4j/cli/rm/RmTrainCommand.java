@@ -2,16 +2,14 @@ package dev.rlhf4j.cli.rm;
 
 import dev.rlhf4j.cli.pipeline.Stage;
 import dev.rlhf4j.cli.stage.StageCommands;
+import dev.rlhf4j.cli.stage.StageOptions;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code rlhf4j rm train -c CONFIG.yaml [--set key=value ...] [--run-dir DIR] [--force]}: the
@@ -24,28 +22,11 @@ public final class RmTrainCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, required = true, paramLabel = "CONFIG.yaml", description = "the run config")
-    Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "override a config key, e.g. --set reward_model.training.lr=1e-5 (repeatable)")
-    List<String> overrides = new ArrayList<>();
-
-    @Option(names = "--run-dir", paramLabel = "DIR", description = "the run directory (default runs/<name>); the stage"
-            + " writes metrics, checkpoints, eval/ and the model to DIR/reward_model/")
-    Path runDir;
-
-    @Option(names = "--force", description = "run again even if the stage finished (deletes its directory; only ever"
-            + " directories rlhf4j wrote)")
-    boolean force;
-
-    @Option(names = "--allow-config-change", description = "resume an interrupted stage even though keys that alter"
-            + " the training changed since its checkpoint")
-    boolean allowConfigChange;
+    @Mixin StageOptions options;
 
     @Override
     public Integer call() throws IOException {
-        return StageCommands.run(Stage.REWARD_MODEL, config, overrides, runDir, force, allowConfigChange, spec.commandLine().getOut(),
+        return StageCommands.run(Stage.REWARD_MODEL, options, spec.commandLine().getOut(),
                 RmTrainCommand::summary);
     }
 

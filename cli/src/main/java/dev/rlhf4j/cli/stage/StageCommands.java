@@ -8,7 +8,6 @@ import dev.rlhf4j.core.config.ConfigFile;
 import dev.rlhf4j.core.train.OnConfigChange;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -31,17 +30,17 @@ public final class StageCommands {
     /**
      * Runs one stage and prints {@code summary} of its result (the stage's {@code done.json}).
      *
-     * @param runDir the run directory; null: {@code <runs_dir>/<name>}
      */
-    public static int run(Stage stage, Path config, List<String> overrides, Path runDir, boolean force,
-            boolean allowConfigChange, PrintWriter out, Function<Map<String, Object>, String> summary) throws IOException {
-        RunConfig run = new RunConfig(ConfigFile.load(config, overrides), runDir);
+    public static int run(Stage stage, StageOptions options, PrintWriter out, Function<Map<String, Object>, String> summary)
+            throws IOException {
+        RunConfig run = new RunConfig(ConfigFile.load(options.config, options.overrides), options.runDir);
         if (!run.stages().contains(stage)) {
-            throw new ConfigException(config + ": no " + stage.key() + ": section, so there is nothing to run");
+            throw new ConfigException(options.config + ": no " + stage.key() + ": section, so there is nothing to run");
         }
         Map<String, Object> result;
         try (Pipeline pipeline = Pipeline.open(run, List.of())) {
-            result = pipeline.run(EnumSet.of(stage), force, allowConfigChange ? OnConfigChange.ALLOW : OnConfigChange.REFUSE)
+            result = pipeline.run(EnumSet.of(stage), options.force,
+                    options.allowConfigChange ? OnConfigChange.ALLOW : OnConfigChange.REFUSE)
                     .get(stage);
         }
         out.println(summary.apply(result) + " (" + run.runDir().resolve(stage.key()).resolve("done.json") + ")");

@@ -2,12 +2,9 @@ package dev.rlhf4j.core.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,15 +138,15 @@ public final class OwnedDirectory {
             Durable.fsyncTree(tmp);
             if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
                 backup = sibling(abs, "old");
-                move(abs, backup);
+                Durable.move(abs, backup);
             }
-            move(tmp, abs);
+            Durable.move(tmp, abs);
             Durable.fsync(parent);
         } catch (IOException | RuntimeException e) {
             if (backup != null && !Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
-                move(backup, abs);
+                Durable.move(backup, abs);
             }
-            deleteTree(tmp);
+            Durable.deleteTree(tmp);
             throw e;
         }
         if (backup != null) {
@@ -184,17 +181,17 @@ public final class OwnedDirectory {
                     if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
                         deleteAside(sibling, abs);
                     } else {
-                        move(sibling, abs);
+                        Durable.move(sibling, abs);
                         LOG.warn("{}: restored from {}, left by a run killed while replacing it", abs, sibling);
                     }
                 }
                 case "tmp" -> {
                     if (isOwned(sibling) || isEmpty(sibling)) {
                         LOG.info("deleting {}, left unfinished by a run killed while writing it", sibling);
-                        deleteTree(sibling);
+                        Durable.deleteTree(sibling);
                     }
                 }
-                default -> deleteTree(sibling); // already renamed for deletion: owned by construction
+                default -> Durable.deleteTree(sibling); // already renamed for deletion: owned by construction
             }
         }
     }
@@ -207,8 +204,8 @@ public final class OwnedDirectory {
     /** Renames {@code dir} to a {@code .deleting-} sibling of {@code name}, then deletes it. */
     private static void deleteAside(Path dir, Path name) throws IOException {
         Path doomed = sibling(name, "deleting");
-        move(dir, doomed);
-        deleteTree(doomed);
+        Durable.move(dir, doomed);
+        Durable.deleteTree(doomed);
     }
 
     private static boolean running(long pid) {
@@ -223,25 +220,5 @@ public final class OwnedDirectory {
         }
     }
 
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename " + from + " to " + to
-                    + " atomically: the directory must be on a file system with atomic renames", e);
-        }
-    }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        List<Path> paths;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            paths = walk.sorted(Comparator.reverseOrder()).toList();
-        }
-        for (Path p : paths) {
-            Files.deleteIfExists(p);
-        }
-    }
 }

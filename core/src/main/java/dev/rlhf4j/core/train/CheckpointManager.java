@@ -3,10 +3,8 @@ package dev.rlhf4j.core.train;
 import dev.rlhf4j.core.io.Durable;
 import dev.rlhf4j.core.util.Checks;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -91,20 +89,20 @@ public final class CheckpointManager {
             Durable.fsync(stateFile);
             Durable.fsync(tmp);
         } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
+            Durable.deleteTree(tmp);
             throw e;
         }
         Path target = root.resolve(name);
         Path replaced = null;
         if (Files.exists(target)) { // rename cannot replace a non-empty directory: move the old one aside first
             replaced = root.resolve(name + ".tmp-replaced");
-            deleteTree(replaced);
-            move(target, replaced);
+            Durable.deleteTree(replaced);
+            Durable.move(target, replaced);
         }
-        move(tmp, target);
+        Durable.move(tmp, target);
         Durable.fsync(root);
         if (replaced != null) {
-            deleteTree(replaced);
+            Durable.deleteTree(replaced);
         }
         prune();
         return new Checkpoint(state.step(), target);
@@ -144,8 +142,8 @@ public final class CheckpointManager {
         for (int i = 0; i < all.size() - keepLast; i++) {
             // rename first so a crash mid-delete leaves a temporary, not a complete-looking torn checkpoint
             Path doomed = root.resolve(all.get(i).dir().getFileName() + ".tmp-deleting");
-            move(all.get(i).dir(), doomed);
-            deleteTree(doomed);
+            Durable.move(all.get(i).dir(), doomed);
+            Durable.deleteTree(doomed);
         }
     }
 
@@ -154,31 +152,11 @@ public final class CheckpointManager {
             for (Path p : (Iterable<Path>) children::iterator) {
                 if (TEMPORARY.matcher(p.getFileName().toString()).matches()) {
                     LOG.info("deleting an unfinished checkpoint left by an interrupted run: {}", p);
-                    deleteTree(p);
+                    Durable.deleteTree(p);
                 }
             }
         }
     }
 
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename " + from + " to " + to
-                    + " atomically: the checkpoints directory must be on a file system with atomic renames", e);
-        }
-    }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        List<Path> paths;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            paths = walk.sorted(Comparator.reverseOrder()).toList();
-        }
-        for (Path p : paths) {
-            Files.deleteIfExists(p);
-        }
-    }
 }

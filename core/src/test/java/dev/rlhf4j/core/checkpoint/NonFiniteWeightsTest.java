@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDManager;
-import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
