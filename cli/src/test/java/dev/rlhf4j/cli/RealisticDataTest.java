@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rlhf4j.cli.pipeline.PolicyEvaluator;
+import dev.rlhf4j.ppo.PolicyEvaluator;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.model.ModelConfig;

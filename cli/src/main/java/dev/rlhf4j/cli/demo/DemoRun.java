@@ -13,7 +13,7 @@ import dev.rlhf4j.cli.demo.task.Response;
 import dev.rlhf4j.cli.demo.task.ResponsePair;
 import dev.rlhf4j.cli.demo.task.SimulatedAnnotators;
 import dev.rlhf4j.cli.pipeline.Pipeline;
-import dev.rlhf4j.cli.pipeline.PolicyEvaluator;
+import dev.rlhf4j.ppo.PolicyEvaluator;
 import dev.rlhf4j.cli.pipeline.RunConfig;
 import dev.rlhf4j.cli.pipeline.Stage;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;

@@ -9,6 +9,7 @@ import dev.rlhf4j.data.split.GroupSplitter;
 import dev.rlhf4j.data.split.SplitOptions;
 import dev.rlhf4j.data.split.SplitSummary;
 import dev.rlhf4j.data.stats.DatasetStats;
+import dev.rlhf4j.ppo.PolicyEvaluator;
 import dev.rlhf4j.ppo.PpoTrainer;
 import dev.rlhf4j.ppo.PromptSource;
 import dev.rlhf4j.rm.train.RewardTrainer;

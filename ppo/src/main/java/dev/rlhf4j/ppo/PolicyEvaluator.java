@@ -1,4 +1,4 @@
-package dev.rlhf4j.cli.pipeline;
+package dev.rlhf4j.ppo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,11 +9,6 @@ import dev.rlhf4j.core.generate.SamplingConfig;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.ops.Masked;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
-import dev.rlhf4j.ppo.PpoTrainer;
-import dev.rlhf4j.ppo.PromptSource;
-import dev.rlhf4j.ppo.RewardModels;
-import dev.rlhf4j.ppo.Rollout;
-import dev.rlhf4j.ppo.SequenceScorer;
 import dev.rlhf4j.rm.RewardModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
