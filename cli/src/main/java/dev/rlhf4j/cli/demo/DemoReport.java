@@ -2,8 +2,8 @@ package dev.rlhf4j.cli.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rlhf4j.cli.report.LinePlot;
-import dev.rlhf4j.cli.report.Metrics;
+import dev.rlhf4j.pipeline.report.LinePlot;
+import dev.rlhf4j.pipeline.report.Metrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

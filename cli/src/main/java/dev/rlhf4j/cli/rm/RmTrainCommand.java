@@ -1,7 +1,7 @@
 package dev.rlhf4j.cli.rm;
 
-import dev.rlhf4j.cli.pipeline.Stage;
 import dev.rlhf4j.cli.stage.StageCommands;
+import dev.rlhf4j.pipeline.Stage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

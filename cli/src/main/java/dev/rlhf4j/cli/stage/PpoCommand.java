@@ -1,6 +1,6 @@
 package dev.rlhf4j.cli.stage;
 
-import dev.rlhf4j.cli.pipeline.Stage;
+import dev.rlhf4j.pipeline.Stage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.rlhf4j.cli.pipeline;
+package dev.rlhf4j.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.rlhf4j.cli.report;
+package dev.rlhf4j.pipeline.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.rlhf4j.cli.pipeline;
+package dev.rlhf4j.pipeline;
 
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.tokenizer.Tokenizer;

@@ -1,4 +1,4 @@
-package dev.rlhf4j.cli.pipeline;
+package dev.rlhf4j.pipeline;
 
 import dev.rlhf4j.ppo.PpoConfig;
 import dev.rlhf4j.rm.train.RewardModelConfig;

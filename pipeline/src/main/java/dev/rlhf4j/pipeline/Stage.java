@@ -1,4 +1,4 @@
-package dev.rlhf4j.cli.pipeline;
+package dev.rlhf4j.pipeline;
 
 /** The pipeline's stages, in order; each has a config section and a directory of the same name. */
 public enum Stage {

@@ -1,4 +1,4 @@
-package dev.rlhf4j.cli.report;
+package dev.rlhf4j.pipeline.report;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
