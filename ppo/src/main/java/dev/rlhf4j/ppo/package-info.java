@@ -16,5 +16,8 @@
  * <p>Dimensions: {@code B} responses, {@code T} response positions, {@code V} vocabulary; {@code
  * mask (B, T)} is 1 on real response tokens (up to and including the first EOS). Arrays a function
  * creates are attached to the managers of its inputs, so the caller's per-step scope frees them.
+ *
+ * <p>After training, {@link dev.rlhf4j.ppo.PolicyEvaluator} compares policies on the same prompts:
+ * reward-model score, KL to the reference, length, EOS rate.
  */
 package dev.rlhf4j.ppo;

@@ -5,7 +5,8 @@
  * {@link dev.rlhf4j.rm.RewardModel} (a decoder trunk with a scalar head read at the last real
  * token; loads and saves Hugging Face sequence-classification directories), its stored score
  * {@link dev.rlhf4j.rm.Normalization}, {@link dev.rlhf4j.rm.RewardInputs} (prompt + response + EOS
- * to token ids) and {@link dev.rlhf4j.rm.RewardScorer} (batched scoring without gradients).
+ * to token ids), {@link dev.rlhf4j.rm.ScoreRecord} (a line of a file to score, as those ids) and
+ * {@link dev.rlhf4j.rm.RewardScorer} (batched scoring without gradients).
  * Sub-packages: {@code data} (preference pairs from files), {@code train} (the trainer, its config
  * and loss) and {@code eval} (metrics and reports).
  */

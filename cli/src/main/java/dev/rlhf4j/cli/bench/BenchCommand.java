@@ -95,7 +95,7 @@ public final class BenchCommand {
             for (int i = 0; words.size() < vocab - 4; i++) {
                 words.add("w" + i);
             }
-            dev.rlhf4j.cli.demo.task.WordLevelTokenizerWriter.write(tokDir, words, 1024);
+            dev.rlhf4j.demo.task.WordLevelTokenizerWriter.write(tokDir, words, 1024);
             try (dev.rlhf4j.core.tokenizer.Tokenizer tok = dev.rlhf4j.core.tokenizer.Tokenizer.load(tokDir)) {
                 for (ModelConfig c : List.of(ModelBench.sizes(vocab, 256).get(0), ModelBench.sizes(vocab, 256).get(2))) {
                     rows.add(PpoBench.run(c, tok, batch, newTokens, 2));

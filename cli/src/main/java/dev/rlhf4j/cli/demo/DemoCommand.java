@@ -1,5 +1,6 @@
 package dev.rlhf4j.cli.demo;
 
+import dev.rlhf4j.demo.DemoRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,12 @@
 package dev.rlhf4j.cli.pipeline;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.rlhf4j.core.config.ConfigFile;
 import dev.rlhf4j.core.train.OnConfigChange;
+import dev.rlhf4j.pipeline.Pipeline;
+import dev.rlhf4j.pipeline.RunConfig;
+import dev.rlhf4j.pipeline.Stage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -21,6 +26,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "pipeline", description = "Run the stages a config names: data, sft, reward_model, ppo, eval.")
 public final class PipelineCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
     @Spec CommandSpec spec;
 
     @Option(names = {"-c", "--config"}, required = true, description = "YAML run config") Path config;
@@ -50,7 +57,7 @@ public final class PipelineCommand implements Callable<Integer> {
         try (Pipeline pipeline = Pipeline.open(run, List.of())) {
             results = pipeline.run(selected, force, allowConfigChange ? OnConfigChange.ALLOW : OnConfigChange.REFUSE);
         }
-        spec.commandLine().getOut().println(Pipeline.JSON.writeValueAsString(results));
+        spec.commandLine().getOut().println(JSON.writeValueAsString(results));
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -1,5 +1,2 @@
-/**
- * {@code rlhf4j pipeline}: the stages a YAML config names (data import, SFT, reward model and its
- * evaluation, PPO, final evaluation), each into {@code runs/<name>/<stage>/}, chained by path.
- */
+/** {@code rlhf4j pipeline}: parses the options, then runs the stages through {@link dev.rlhf4j.pipeline.Pipeline}. */
 package dev.rlhf4j.cli.pipeline;

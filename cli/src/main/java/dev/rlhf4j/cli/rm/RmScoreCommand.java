@@ -1,18 +1,15 @@
 package dev.rlhf4j.cli.rm;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.io.JsonLines;
-import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.data.io.OutputFiles;
 import dev.rlhf4j.rm.RewardInputs;
 import dev.rlhf4j.rm.RewardModel;
 import dev.rlhf4j.rm.RewardScorer;
-import dev.rlhf4j.rm.data.PairFiles;
-import dev.rlhf4j.rm.data.PreferencePair;
+import dev.rlhf4j.rm.ScoreRecord;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -30,17 +27,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code rlhf4j rm score --model DIR --data FILE.jsonl [--out FILE]}: writes every record back with
- * its raw score(s) added, and a summary line with the throughput. What a line may hold:
- *
- * <ul>
- *   <li>a pair (canonical record or RewardBench row): adds {@code reward_chosen} and {@code
- *       reward_rejected};
- *   <li>{@code prompt} (a string or messages, optional) and {@code response} (a string or
- *       messages): adds {@code reward} (strings: plain text {@code prompt + response}; messages:
- *       the chat template, see {@link RewardInputs});
- *   <li>{@code messages}: a whole conversation whose last turn is the response: adds {@code reward};
- *   <li>{@code text}: the text as it is (plus EOS): adds {@code reward}.
- * </ul>
+ * its raw score(s) added, and a summary line with the throughput. A line may hold a pair (adds
+ * {@code reward_chosen} and {@code reward_rejected}), or {@code prompt}/{@code response}, {@code
+ * messages} or {@code text} (adds {@code reward}); {@link ScoreRecord} reads it.
  *
  * Scores are raw; the model's stored normalisation is printed in the summary. {@code --out} is
  * written beside its name and renamed into place at the end, and may not be the {@code --data}
@@ -131,59 +120,10 @@ public final class RmScoreCommand implements Callable<Integer> {
     }
 
     private static Item parse(JsonLines.Line line, RewardInputs inputs, List<long[]> seqs) {
-        JsonNode n = line.value();
+        ScoreRecord r = ScoreRecord.of(line, inputs);
         int first = seqs.size();
-        ObjectNode node = (ObjectNode) n;
-        if (n.has("chosen") && n.has("rejected")) {
-            PreferencePair p = PairFiles.parse(n, line.where());
-            seqs.add(inputs.side(p, true));
-            seqs.add(inputs.side(p, false));
-            return new Item(node, true, first);
-        }
-        if (n.has("response")) {
-            JsonNode prompt = n.get("prompt");
-            JsonNode response = n.get("response");
-            if (response.isTextual() && (prompt == null || prompt.isNull() || prompt.isTextual())) {
-                seqs.add(inputs.text(prompt == null || prompt.isNull() ? "" : prompt.asText(), response.asText()));
-            } else {
-                seqs.add(inputs.conversation(messages(prompt, line, "prompt", "user"),
-                        messages(response, line, "response", "assistant")));
-            }
-        } else if (n.has("messages")) {
-            List<ChatMessage> all = messages(n.get("messages"), line, "messages", "user");
-            if (all.isEmpty()) {
-                throw new IllegalArgumentException(line.where() + ": field \"messages\" is empty");
-            }
-            seqs.add(inputs.conversation(all.subList(0, all.size() - 1), all.subList(all.size() - 1, all.size())));
-        } else if (n.has("text")) {
-            seqs.add(inputs.finish(inputs.tokenizer().encode(line.text("text"))));
-        } else {
-            throw new IllegalArgumentException(line.where() + ": nothing to score: expected chosen/rejected (a pair),"
-                    + " response (with an optional prompt), messages, or text");
-        }
-        return new Item(node, false, first);
-    }
-
-    private static List<ChatMessage> messages(JsonNode v, JsonLines.Line line, String key, String roleOfString) {
-        if (v == null || v.isNull()) {
-            return List.of();
-        }
-        if (v.isTextual()) {
-            return List.of(new ChatMessage(roleOfString, v.asText()));
-        }
-        if (!v.isArray()) {
-            throw new IllegalArgumentException(line.where() + ": field \"" + key
-                    + "\" must be a string or a list of {role, content} messages");
-        }
-        List<ChatMessage> out = new ArrayList<>();
-        for (JsonNode m : v) {
-            if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
-                throw new IllegalArgumentException(line.where() + ": field \"" + key
-                        + "\" must hold {role, content} messages with string values");
-            }
-            out.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
-        }
-        return out;
+        seqs.addAll(r.sequences());
+        return new Item((ObjectNode) line.value(), r.pair(), first);
     }
 
     /**

@@ -1,8 +1,8 @@
 package dev.rlhf4j.cli.rm;
 
-import dev.rlhf4j.cli.pipeline.Stage;
 import dev.rlhf4j.cli.stage.StageCommands;
 import dev.rlhf4j.cli.stage.StageOptions;
+import dev.rlhf4j.pipeline.Stage;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.rlhf4j.cli.stage;
 
-import dev.rlhf4j.cli.pipeline.Stage;
+import dev.rlhf4j.pipeline.Stage;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.concurrent.Callable;

@@ -1,11 +1,11 @@
 package dev.rlhf4j.cli.stage;
 
-import dev.rlhf4j.cli.pipeline.Pipeline;
-import dev.rlhf4j.cli.pipeline.RunConfig;
-import dev.rlhf4j.cli.pipeline.Stage;
 import dev.rlhf4j.core.config.ConfigException;
 import dev.rlhf4j.core.config.ConfigFile;
 import dev.rlhf4j.core.train.OnConfigChange;
+import dev.rlhf4j.pipeline.Pipeline;
+import dev.rlhf4j.pipeline.RunConfig;
+import dev.rlhf4j.pipeline.Stage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.EnumSet;
