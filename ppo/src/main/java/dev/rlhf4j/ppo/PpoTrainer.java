@@ -169,7 +169,8 @@ public final class PpoTrainer {
                     + " positions (max_position_embeddings); lower ppo.max_prompt_length or ppo.max_new_tokens");
         }
         float temperature = cfg.temperature().floatValue();
-        Generator generator = new Generator(policy, tok.padId(), tok.eosIds());
+        // the log-probs are recomputed in the scoring phase, as TRL does, so generation skips them
+        Generator generator = new Generator(policy, tok.padId(), tok.eosIds()).withoutLogProbs();
         ScoreProcessing scoreProcessing = cfg.scoreProcessing(models.reward().mean(), models.reward().std());
         Gae gae = new Gae(cfg.gamma().floatValue(), cfg.lam().floatValue());
         List<NamedParameter> policyParams = NamedParameter.trainable(policy.getParameters());

@@ -32,7 +32,7 @@ final class GenerateBench {
                 prompts.add(rng.longs(promptLen, 1, c.vocabSize()).toArray());
             }
             // no stop tokens: every row decodes exactly newTokens
-            Generator cached = new Generator(model, 0, List.of());
+            Generator cached = new Generator(model, 0, List.of()).withoutLogProbs(); // as generate() in transformers
             SamplingConfig cfg = new SamplingConfig(newTokens, 1f, 0, 1f, false, List.of(), 1);
             double firstCall = tokensPerSecond(cached, prompts, cfg, m);
             cached.generate(prompts, new SamplingConfig(4, 1f, 0, 1f, false, List.of(), 1), m); // warm-up

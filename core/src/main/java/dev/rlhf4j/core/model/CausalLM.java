@@ -3,6 +3,7 @@ package dev.rlhf4j.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -11,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -134,6 +136,29 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
      */
     public NDArray hidden(NDArray ids, NDArray attentionMask, NDArray positions, NDArray segmentIds, KvCache cache,
             boolean training) {
+        if (JniUtils.isGradMode()) {
+            return hiddenStates(ids, attentionMask, positions, segmentIds, cache, training, false);
+        }
+        // no graph is recorded: free every temporary as soon as it has been used, as PyTorch does
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray out = hiddenStates(ids, attentionMask, positions, segmentIds, cache, training, true);
+            NDScope.unregister(out);
+            return out;
+        }
+    }
+
+    /**
+     * The forward pass. With {@code scoped} each layer runs in a scope of its own that keeps only
+     * the layer's output, and that output is closed once the next layer has read it: without
+     * gradients nothing needs the temporaries afterwards, and keeping them until the caller's
+     * manager closes holds every layer's attention probabilities at once (several GB when scoring
+     * 64 sequences of 256 tokens), which costs page faults as well as memory. With gradients the
+     * graph keeps what the backward needs, and scalars made with {@link
+     * dev.rlhf4j.core.ops.Scalars} must live until the backward, so nothing is closed early.
+     */
+    private NDArray hiddenStates(NDArray ids, NDArray attentionMask, NDArray positions, NDArray segmentIds,
+            KvCache cache, boolean training, boolean scoped) {
         NDManager m = ids.getManager();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
@@ -141,7 +166,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         if (positions == null) {
             positions = m.arange(past, past + t, 1, DataType.INT64).expandDims(0).broadcast(b, t);
         }
-        NDArray bias = attentionBias(m, attentionMask, segmentIds, b, t, past);
+        NDArray bias = attentionBias(m, attentionMask, segmentIds, cache, b, t, past);
         NDArray x = Embedding.embedding(ids.toType(DataType.INT64, false), tokenEmbedding.getArray(),
                 SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
         Rope.Tables tables = null;
@@ -156,9 +181,26 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             tables = rope.tables(positions);
         }
         for (int i = 0; i < layers.size(); i++) {
-            x = layers.get(i).forward(x, bias, tables, cache, i, training);
+            if (!scoped) {
+                x = layers.get(i).forward(x, bias, tables, cache, i, training);
+                continue;
+            }
+            NDArray next;
+            try (NDScope layer = new NDScope()) {
+                layer.suppressNotUsedWarning();
+                next = layers.get(i).forward(x, bias, tables, cache, i, training);
+                NDScope.unregister(next);
+            }
+            if (i > 0) {
+                x.close(); // the previous layer's output, unregistered from its own scope
+            }
+            x = next;
         }
-        return finalNorm.forward(x);
+        NDArray out = finalNorm.forward(x);
+        if (scoped && layers.size() > 0) {
+            x.close();
+        }
+        return out;
     }
 
     /**
@@ -191,9 +233,14 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
      * s a real token, in the same segment, and within the sliding window if any), -1e9 elsewhere.
      * A finite value keeps fully masked rows (left-padding queries) free of NaN.
      */
-    private NDArray attentionBias(NDManager m, NDArray attentionMask, NDArray segmentIds, long b, long t,
-            long past) {
+    private NDArray attentionBias(NDManager m, NDArray attentionMask, NDArray segmentIds, KvCache cache, long b,
+            long t, long past) {
         long s = past + t;
+        if (cache != null && t == 1 && attentionMask != null && segmentIds == null && config.slidingWindow() == 0
+                && attentionMask.getShape().get(1) == s && cache.maskCovers(past)) {
+            // one decoding step: it sees every cached key, so the mask is the padding bias, extended by a column
+            return cache.extendMask(attentionMask, MASKED); // (B, 1, 1, S)
+        }
         NDArray keyPos = m.arange(0, s, 1, DataType.INT64).reshape(1, 1, 1, s);
         NDArray queryPos = m.arange(past, s, 1, DataType.INT64).reshape(1, 1, t, 1);
         NDArray allowed = keyPos.lte(queryPos); // (1, 1, T, S)
@@ -217,7 +264,11 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             NDArray querySegment = segmentIds.get(":, " + past + ":").reshape(b, 1, t, 1);
             allowed = allowed.logicalAnd(querySegment.eq(keySegment)); // (B, 1, T, S)
         }
-        return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+        NDArray bias = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+        if (cache != null && attentionMask != null && past == 0) {
+            cache.extendMask(attentionMask, MASKED); // the padding of the prompt, for the steps that follow
+        }
+        return bias;
     }
 
     /**

@@ -56,10 +56,15 @@ final class Mlp {
         return Linear.linear(h, out.getArray()).singletonOrThrow();
     }
 
-    /** GELU, tanh approximation ({@code gelu_new}): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    /**
+     * GELU, tanh approximation ({@code gelu_new}): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+     * {@code x³} is {@code x·x·x}, which is what libtorch's {@code pow(x, 3.0)} computes on its fast
+     * path (same bits); DJL's pow takes a tensor exponent and runs the slow per-element
+     * {@code std::pow} instead.
+     */
     static NDArray geluTanh(NDArray x) {
         // scalars as arrays of the step's scope: the backward reads them (see Scalars)
-        NDArray cube = x.pow(Scalars.of(x, 3f));
+        NDArray cube = x.square().mul(x);
         NDArray inner = x.add(cube.mul(Scalars.of(x, 0.044715f))).mul(Scalars.of(x, SQRT_2_OVER_PI));
         return x.mul(inner.tanh().add(1f)).mul(Scalars.of(x, 0.5f));
     }
