@@ -1,9 +1,11 @@
 package dev.rlhf4j.core.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -12,7 +14,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -39,6 +40,8 @@ import java.util.Map;
  */
 public final class CausalLM extends AbstractBlock implements AutoCloseable {
     private static final float MASKED = -1e9f;
+    /** Working-set bound of a chunk of a forward without gradients; see {@link #rowsPerChunk}. Tests lower it. */
+    static long chunkBytes = 16L << 20;
 
     private final ModelConfig config;
     private final NDManager manager;
@@ -136,16 +139,49 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
      */
     public NDArray hidden(NDArray ids, NDArray attentionMask, NDArray positions, NDArray segmentIds, KvCache cache,
             boolean training) {
-        if (JniUtils.isGradMode()) {
+        if (!Inference.active()) {
             return hiddenStates(ids, attentionMask, positions, segmentIds, cache, training, false);
         }
         // no graph is recorded: free every temporary as soon as it has been used, as PyTorch does
+        long b = ids.getShape().get(0);
+        int rows = cache == null ? rowsPerChunk(ids.getShape().get(1)) : Integer.MAX_VALUE;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray out = hiddenStates(ids, attentionMask, positions, segmentIds, cache, training, true);
+            NDArray out;
+            if (b <= rows) {
+                out = hiddenStates(ids, attentionMask, positions, segmentIds, cache, training, true);
+            } else {
+                NDList chunks = new NDList();
+                for (long from = 0; from < b; from += rows) {
+                    try (NDScope chunk = new NDScope()) { // its mask, positions and embeddings too
+                        chunk.suppressNotUsedWarning();
+                        NDIndex r = new NDIndex("{}:{}", from, Math.min(b, from + rows));
+                        NDArray h = hiddenStates(ids.get(r), attentionMask == null ? null : attentionMask.get(r),
+                                positions == null ? null : positions.get(r),
+                                segmentIds == null ? null : segmentIds.get(r), null, training, true);
+                        NDScope.unregister(h);
+                        chunks.add(h);
+                    }
+                }
+                out = NDArrays.concat(chunks, 0); // (B, T, C)
+                chunks.close();
+            }
             NDScope.unregister(out);
             return out;
         }
+    }
+
+    /**
+     * Rows per chunk of a forward without gradients: as many as keep its largest temporary (the
+     * (rows, H, T, T) attention scores, or the (rows, T, I) MLP activation) within 16 MiB. Below glibc's largest mmap threshold (32 MiB) a freed block is reused
+     * by the next allocation instead of being returned to the kernel, so the pass does not pay a
+     * page fault for every page of every temporary; the results do not depend on the chunking
+     * (rows never interact), apart from float rounding of the batched matrix products.
+     */
+    private int rowsPerChunk(long t) {
+        long perRow = 4L * Math.max((long) config.numHeads() * t * t,
+                t * Math.max(config.intermediateSize(), 3L * config.hiddenSize()));
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, chunkBytes / perRow));
     }
 
     /**

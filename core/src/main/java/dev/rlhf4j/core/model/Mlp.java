@@ -44,16 +44,39 @@ final class Mlp {
         }
     }
 
-    /** (B, T, C) → (B, T, C). */
-    NDArray forward(NDArray x) {
+    /**
+     * (B, T, C) → (B, T, C). Without gradients ({@code inference}) the activation runs in place on
+     * the (B, T, I) projection: the same operations in the same order, so the same bits, without
+     * allocating (and page-faulting) a new (B, T, I) array for each of them.
+     */
+    NDArray forward(NDArray x, boolean inference) {
         if (gpt2) {
-            NDArray h = x.matMul(in.getArray()).add(inBias.getArray()); // (B, T, 4C)
-            return geluTanh(h).matMul(out.getArray()).add(outBias.getArray());
+            NDArray h = x.matMul(in.getArray()); // (B, T, 4C)
+            if (!inference) {
+                return geluTanh(h.add(inBias.getArray())).matMul(out.getArray()).add(outBias.getArray());
+            }
+            h.addi(inBias.getArray());
+            NDArray act = geluTanhInPlace(h);
+            NDArray y = act.matMul(out.getArray());
+            act.close();
+            return y.addi(outBias.getArray());
         }
         NDArray gate = Linear.linear(x, in.getArray()).singletonOrThrow(); // (B, T, I)
         NDArray upped = Linear.linear(x, up.getArray()).singletonOrThrow();
-        NDArray h = gate.mul(Activation.sigmoid(gate)).mul(upped);
-        return Linear.linear(h, out.getArray()).singletonOrThrow();
+        NDArray h;
+        if (inference) {
+            try (NDArray sig = Activation.sigmoid(gate)) {
+                h = gate.muli(sig).muli(upped);
+            }
+            upped.close();
+        } else {
+            h = gate.mul(Activation.sigmoid(gate)).mul(upped);
+        }
+        NDArray y = Linear.linear(h, out.getArray()).singletonOrThrow();
+        if (inference) {
+            h.close();
+        }
+        return y;
     }
 
     /**
@@ -67,5 +90,19 @@ final class Mlp {
         NDArray cube = x.square().mul(x);
         NDArray inner = x.add(cube.mul(Scalars.of(x, 0.044715f))).mul(Scalars.of(x, SQRT_2_OVER_PI));
         return x.mul(inner.tanh().add(1f)).mul(Scalars.of(x, 0.5f));
+    }
+
+    /**
+     * {@link #geluTanh} without gradients, overwriting {@code x} (which it returns): the same
+     * operations in the same order, one temporary instead of nine.
+     */
+    static NDArray geluTanhInPlace(NDArray x) {
+        try (NDArray inner = x.square()) {
+            inner.muli(x).muli(0.044715f).addi(x).muli(SQRT_2_OVER_PI); // √(2/π)·(x + 0.044715·x³)
+            try (NDArray t = inner.tanh()) { // DJL has no in-place tanh
+                x.muli(t.addi(1f)).muli(0.5f);
+            }
+        }
+        return x;
     }
 }

@@ -53,6 +53,28 @@ class NoGradForwardTest {
         }
     }
 
+    /** A batch run in chunks of one row gives the hidden states of the whole batch at once. */
+    @ParameterizedTest
+    @MethodSource("configs")
+    void chunkedRowsEqualTheWholeBatch(ModelConfig config) {
+        long saved = CausalLM.chunkBytes;
+        try (NDManager base = NDManager.newBaseManager();
+                CausalLM model = new CausalLM(config, base, WeightSource.random(6, 0.2f, config.numLayers()), true);
+                NDManager m = base.newSubManager()) {
+            NDArray ids = m.create(new long[][] {{4, 8, 15, 16, 23}, {0, 0, 1, 2, 3}, {9, 9, 9, 0, 0}});
+            NDArray mask = m.create(new long[][] {{1, 1, 1, 1, 1}, {0, 0, 1, 1, 1}, {1, 1, 1, 0, 0}});
+            NDArray positions = CausalLM.positionsFromMask(mask);
+            float[] whole = model.hidden(ids, mask, positions, null, false).toFloatArray();
+            CausalLM.chunkBytes = 1; // one row per chunk
+            int inputs = m.getManagedArrays().size();
+            NDArray chunked = model.hidden(ids, mask, positions, null, false);
+            assertEquals(inputs + 1, m.getManagedArrays().size(), "arrays left in the caller's scope");
+            assertArrayEquals(whole, chunked.toFloatArray(), 1e-5f);
+        } finally {
+            CausalLM.chunkBytes = saved;
+        }
+    }
+
     /**
      * Left-padded prompt, then one token at a time against a cache whose buffers start too small
      * (two positions), so it grows twice; every step's logits equal a full forward's, and neither
