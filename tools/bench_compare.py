@@ -73,7 +73,8 @@ def config(name, seq, attn):
     if s["family"] == "gpt2":
         c = tf.GPT2Config(vocab_size=VOCAB, n_embd=s["d"], n_layer=s["layers"], n_head=s["heads"],
                           n_positions=seq, activation_function="gelu_new", layer_norm_epsilon=1e-5,
-                          resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, pad_token_id=0)
+                          resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, pad_token_id=0,
+                          bos_token_id=None, eos_token_id=None)
     else:
         c = tf.LlamaConfig(vocab_size=VOCAB, hidden_size=s["d"], num_hidden_layers=s["layers"],
                            num_attention_heads=s["heads"], num_key_value_heads=s["kv"],

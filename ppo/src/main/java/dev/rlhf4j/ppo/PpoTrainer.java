@@ -14,6 +14,7 @@ import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.ops.LogProbs;
 import dev.rlhf4j.core.ops.Masked;
 import dev.rlhf4j.core.ops.Scalars;
+import dev.rlhf4j.core.ops.Slices;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.AdamW;
 import dev.rlhf4j.core.train.Checkpoint;
@@ -544,7 +545,7 @@ public final class PpoTrainer {
         NDArray idArr = m.create(ids);
         NDArray maskArr = m.create(mask);
         NDArray logits = models.policy().forward(idArr, maskArr, null, null, false).logits(); // (n, T, V)
-        NDArray logp = LogProbs.logProbsOf(logits.get(":, :-1"), idArr.get(":, 1:")); // (n, T-1)
+        NDArray logp = LogProbs.logProbsOf(Slices.along(logits, 1, 0, width - 1), idArr.get(":, 1:")); // (n, T-1)
         return Masked.maskedMean(logp, maskArr.get(":, 1:")).neg();
     }
 

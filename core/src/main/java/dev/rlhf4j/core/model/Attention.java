@@ -1,7 +1,7 @@
 package dev.rlhf4j.core.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
@@ -84,10 +84,12 @@ final class Attention {
         NDArray k;
         NDArray v;
         if (gpt2) {
-            NDArray fused = x.matMul(qkv.getArray()).add(qkvBias.getArray()).reshape(b, t, 3, h, d);
-            q = fused.get(new NDIndex(":, :, 0")).transpose(0, 2, 1, 3); // (B, H, T, D)
-            k = fused.get(new NDIndex(":, :, 1")).transpose(0, 2, 1, 3);
-            v = fused.get(new NDIndex(":, :, 2")).transpose(0, 2, 1, 3);
+            // split, not NDIndex: DJL's indexing slices every axis, and autograd turns each slice
+            // into a zero-filled copy of the whole (B, T, 3C) array in the backward
+            NDList fused = x.matMul(qkv.getArray()).add(qkvBias.getArray()).split(3, 2); // 3 × (B, T, C)
+            q = fused.get(0).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
+            k = fused.get(1).reshape(b, t, h, d).transpose(0, 2, 1, 3);
+            v = fused.get(2).reshape(b, t, h, d).transpose(0, 2, 1, 3);
         } else {
             q = project(x, 0).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
             k = project(x, 1).reshape(b, t, g, d).transpose(0, 2, 1, 3); // (B, G, T, D)
