@@ -113,9 +113,7 @@ final class Attention {
         NDArray scale = Scalars.of(q, 1f / (float) Math.sqrt(d));
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale).addi(bias); // (B, H, T, S)
         NDArray probs = scores.softmax(-1);
-        if (inference) {
-            scores.close();
-        }
+        scores.close(); // softmax's backward reads its result, not its input: even with gradients this frees it
         if (training && config.dropout() > 0) {
             probs = Dropout.dropout(probs, config.dropout(), true).singletonOrThrow();
         }

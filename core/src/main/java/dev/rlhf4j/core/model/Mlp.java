@@ -53,7 +53,13 @@ final class Mlp {
         if (gpt2) {
             NDArray h = x.matMul(in.getArray()); // (B, T, 4C)
             if (!inference) {
-                return geluTanh(h.add(inBias.getArray())).matMul(out.getArray()).add(outBias.getArray());
+                NDArray biased = h.add(inBias.getArray());
+                h.close(); // add's backward reads neither input
+                NDArray act = geluTanh(biased);
+                biased.close();
+                NDArray y = act.matMul(out.getArray());
+                act.close();
+                return y.add(outBias.getArray());
             }
             h.addi(inBias.getArray());
             NDArray act = geluTanhInPlace(h);
@@ -86,10 +92,27 @@ final class Mlp {
      * {@code std::pow} instead.
      */
     static NDArray geluTanh(NDArray x) {
-        // scalars as arrays of the step's scope: the backward reads them (see Scalars)
-        NDArray cube = x.square().mul(x);
-        NDArray inner = x.add(cube.mul(Scalars.of(x, 0.044715f))).mul(Scalars.of(x, SQRT_2_OVER_PI));
-        return x.mul(inner.tanh().add(1f)).mul(Scalars.of(x, 0.5f));
+        // each intermediate's handle is closed once used: autograd keeps its own reference to what
+        // the backward reads (x, tanh's result, the factors), so only the rest is freed, as
+        // PyTorch frees it; the scalars stay open, as arrays of the step's scope (see Scalars)
+        NDArray square = x.square();
+        NDArray cube = square.mul(x);
+        square.close();
+        NDArray scaledCube = cube.mul(Scalars.of(x, 0.044715f));
+        cube.close();
+        NDArray sum = x.add(scaledCube);
+        scaledCube.close();
+        NDArray inner = sum.mul(Scalars.of(x, SQRT_2_OVER_PI));
+        sum.close();
+        NDArray tanh = inner.tanh();
+        inner.close();
+        NDArray onePlus = tanh.add(1f);
+        tanh.close();
+        NDArray product = x.mul(onePlus);
+        onePlus.close();
+        NDArray out = product.mul(Scalars.of(x, 0.5f));
+        product.close();
+        return out;
     }
 
     /**
