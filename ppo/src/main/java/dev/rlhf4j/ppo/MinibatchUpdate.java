@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import dev.rlhf4j.core.ops.LogProbs;
 import dev.rlhf4j.core.ops.Masked;
 import dev.rlhf4j.core.ops.Scalars;
+import dev.rlhf4j.core.ops.Slices;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -114,7 +115,8 @@ final class MinibatchUpdate {
         NDArray idArr = m.create(ids);
         NDArray maskArr = m.create(mask);
         NDArray logits = models.policy().forward(idArr, maskArr, null, null, false).logits(); // (n, T, V)
-        NDArray logp = LogProbs.logProbsOf(logits.get(":, :-1"), idArr.get(":, 1:")); // (n, T-1)
+        // one-axis slice: DJL's indexing slices every axis, each a zero-filled copy in the backward (Slices)
+        NDArray logp = LogProbs.logProbsOf(Slices.along(logits, 1, 0, width - 1), idArr.get(":, 1:")); // (n, T-1)
         return Masked.maskedMean(logp, maskArr.get(":, 1:")).neg();
     }
 }

@@ -154,7 +154,8 @@ public final class PpoTrainer {
         models.reference().setTrainable(false);
         policy.setTrainable(true);
         float temperature = cfg.temperature().floatValue();
-        Generator generator = new Generator(policy, tok.padId(), tok.eosIds());
+        // the log-probs are recomputed in the scoring phase, as TRL does, so generation skips them
+        Generator generator = new Generator(policy, tok.padId(), tok.eosIds()).withoutLogProbs();
         ScoreProcessing scoreProcessing = cfg.scoreProcessing(models.reward().mean(), models.reward().std());
         Gae gae = new Gae(cfg.gamma().floatValue(), cfg.lam().floatValue());
         CheckpointManager checkpoints = new CheckpointManager(runDir.resolve("checkpoints"), cfg.keepCheckpoints());

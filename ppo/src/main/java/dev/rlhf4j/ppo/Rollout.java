@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import dev.rlhf4j.core.generate.Generation;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.ops.LogProbs;
+import dev.rlhf4j.core.ops.Slices;
 import java.util.List;
 
 /**
@@ -66,7 +67,7 @@ public record Rollout(NDArray ids, NDArray attentionMask, NDArray positions, NDA
     /** (B, S, ...) → (B, N, ...): the positions that predict response tokens. */
     public NDArray responseSlice(NDArray x) {
         long s = x.getShape().get(1);
-        return x.get("0:, {}:{}", promptWidth - 1, s - 1);
+        return Slices.along(x, 1, promptWidth - 1, s - 1); // one slice: its backward copies once, see Slices
     }
 
     /**

@@ -12,13 +12,28 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code rlhf4j bench model|generate|sft|rm|ppo}: throughput figures as ratios measured in one run. */
+/**
+ * {@code rlhf4j bench model|train|generate|sft|rm|ppo}: throughput figures as ratios measured in one
+ * run. {@code --only CASE} runs one case (e.g. {@code gpt2-256}, for generate {@code gpt2-512/32}),
+ * so a fresh process measures it and its peak RSS alone; {@code tools/bench_compare.py} runs each
+ * case that way next to the PyTorch equivalent.
+ */
 @Command(name = "bench", description = "Measure throughput (ratios in one run: the machine may be noisy).",
-        subcommands = {BenchCommand.Model.class, BenchCommand.Generate.class, BenchCommand.Sft.class, BenchCommand.Rm.class,
-            BenchCommand.Ppo.class})
+        subcommands = {BenchCommand.Model.class, BenchCommand.Train.class, BenchCommand.Generate.class,
+            BenchCommand.Sft.class, BenchCommand.Rm.class, BenchCommand.Ppo.class})
 public final class BenchCommand {
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** A size's case name: {@code gpt2-256}, {@code llama-512}. */
+    static String caseName(ModelConfig c) {
+        return c.modelType() + "-" + c.hiddenSize();
+    }
+
+    /** Whether {@code name} is selected by {@code --only} (null: every case). */
+    static boolean selected(String only, String name) {
+        return only == null || List.of(only.split(",")).contains(name);
+    }
 
     static void print(String title, List<Map<String, Object>> rows, Path out) throws Exception {
         System.out.println("== " + title);
@@ -39,6 +54,7 @@ public final class BenchCommand {
         @Option(names = "--batch", defaultValue = "4") int batch;
         @Option(names = "--vocab", defaultValue = "8192") int vocab;
         @Option(names = "--steps", defaultValue = "3") int steps;
+        @Option(names = "--only", description = "comma-separated cases: gpt2-256, llama-256, gpt2-512, llama-512") String only;
         @Option(names = "--json", description = "write the rows as JSON") Path out;
 
         @Override
@@ -46,6 +62,9 @@ public final class BenchCommand {
             List<Map<String, Object>> rows = new ArrayList<>();
             try (NDManager m = NDManager.newBaseManager()) {
                 for (ModelConfig c : ModelBench.sizes(vocab, seq)) {
+                    if (!selected(only, caseName(c))) {
+                        continue;
+                    }
                     // the yardstick is measured right before each model, so both see the same machine load
                     double peak = MatmulPeak.measure(m, 2048, 3);
                     Map<String, Object> row = ModelBench.run(c, batch, seq, steps, peak);
@@ -58,11 +77,37 @@ public final class BenchCommand {
         }
     }
 
+    @Command(name = "train", description = "One whole training step (forward, loss, backward, clip, AdamW, gradients"
+            + " cleared) per second at d=256/4L and d=512/6L, dropout off.")
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--seq", defaultValue = "256") int seq;
+        @Option(names = "--batch", defaultValue = "4") int batch;
+        @Option(names = "--vocab", defaultValue = "8192") int vocab;
+        @Option(names = "--steps", defaultValue = "3", description = "timed steps (the fastest counts), after one warm-up") int steps;
+        @Option(names = "--only", description = "comma-separated cases: gpt2-256, llama-256, gpt2-512, llama-512") String only;
+        @Option(names = "--json", description = "write the rows as JSON") Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (ModelConfig c : ModelBench.sizes(vocab, seq)) {
+                if (selected(only, caseName(c))) {
+                    rows.add(TrainStepBench.run(c, batch, seq, steps));
+                }
+            }
+            print("training step, batch " + batch + " x seq " + seq, rows, out);
+            return 0;
+        }
+    }
+
     @Command(name = "generate", description = "Decode tokens/s with and without the KV cache, batch 1 and 32, two sizes.")
     static final class Generate implements Callable<Integer> {
         @Option(names = "--new-tokens", defaultValue = "64") int newTokens;
         @Option(names = "--prompt-len", defaultValue = "32") int promptLen;
         @Option(names = "--vocab", defaultValue = "8192") int vocab;
+        @Option(names = "--uncached", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "also decode without the cache (default on; --no-uncached skips it)") boolean uncached;
+        @Option(names = "--only", description = "comma-separated cases: gpt2-256/1, gpt2-256/32, gpt2-512/1, gpt2-512/32") String only;
         @Option(names = "--json") Path out;
 
         @Override
@@ -70,7 +115,9 @@ public final class BenchCommand {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (ModelConfig c : List.of(ModelBench.sizes(vocab, 512).get(0), ModelBench.sizes(vocab, 512).get(2))) {
                 for (int batch : new int[] {1, 32}) {
-                    rows.add(GenerateBench.run(c, batch, promptLen, newTokens));
+                    if (selected(only, caseName(c) + "/" + batch)) {
+                        rows.add(GenerateBench.run(c, batch, promptLen, newTokens, uncached));
+                    }
                 }
             }
             print("generation, prompt " + promptLen + " + " + newTokens + " new tokens", rows, out);
@@ -84,6 +131,7 @@ public final class BenchCommand {
         @Option(names = "--batch", defaultValue = "16") int batch;
         @Option(names = "--new-tokens", defaultValue = "32") int newTokens;
         @Option(names = "--vocab", defaultValue = "8192") int vocab;
+        @Option(names = "--only", description = "comma-separated cases: gpt2-256, gpt2-512") String only;
         @Option(names = "--json") Path out;
 
         @Override
@@ -98,7 +146,9 @@ public final class BenchCommand {
             dev.rlhf4j.demo.task.WordLevelTokenizerWriter.write(tokDir, words, 1024);
             try (dev.rlhf4j.core.tokenizer.Tokenizer tok = dev.rlhf4j.core.tokenizer.Tokenizer.load(tokDir)) {
                 for (ModelConfig c : List.of(ModelBench.sizes(vocab, 256).get(0), ModelBench.sizes(vocab, 256).get(2))) {
-                    rows.add(PpoBench.run(c, tok, batch, newTokens, 2));
+                    if (selected(only, caseName(c))) {
+                        rows.add(PpoBench.run(c, tok, batch, newTokens, 2));
+                    }
                 }
             } finally {
                 dev.rlhf4j.core.checkpoint.ModelDirectory.deleteRecursively(tokDir);
@@ -115,12 +165,16 @@ public final class BenchCommand {
         @Option(names = "--batch", defaultValue = "4", description = "rows per step") int batch;
         @Option(names = "--vocab", defaultValue = "8192") int vocab;
         @Option(names = "--steps", defaultValue = "4", description = "timed steps (the fastest counts), after one warm-up step") int steps;
+        @Option(names = "--only", description = "comma-separated cases: gpt2-256, llama-256, gpt2-512, llama-512") String only;
         @Option(names = "--json", description = "write the rows as JSON") Path out;
 
         @Override
         public Integer call() throws Exception {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (ModelConfig c : ModelBench.sizes(vocab, maxLength)) {
+                if (!selected(only, caseName(c))) {
+                    continue;
+                }
                 double peak; // measured next to each model: the machine's load changes during the run
                 try (NDManager m = NDManager.newBaseManager()) {
                     peak = MatmulPeak.measure(m, 2048, 3);
@@ -145,13 +199,16 @@ public final class BenchCommand {
         @Option(names = "--score-pairs", defaultValue = "32", description = "pairs per scoring batch") int scorePairs;
         @Option(names = "--vocab", defaultValue = "8192") int vocab;
         @Option(names = "--steps", defaultValue = "3", description = "timed steps (the fastest counts), after one warm-up") int steps;
+        @Option(names = "--only", description = "comma-separated cases: gpt2-256, llama-256, gpt2-512, llama-512") String only;
         @Option(names = "--json", description = "write the rows as JSON") Path out;
 
         @Override
         public Integer call() throws Exception {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (ModelConfig c : ModelBench.sizes(vocab, seq)) {
-                rows.add(RmBench.run(c, pairs, scorePairs, seq, steps));
+                if (selected(only, caseName(c))) {
+                    rows.add(RmBench.run(c, pairs, scorePairs, seq, steps));
+                }
             }
             print("reward model: training and scoring pairs, sequences of " + seq / 2 + ".." + seq + " tokens", rows, out);
             return 0;

@@ -58,6 +58,7 @@ final class ModelBench {
             row.put("tokens_per_s", tokensPerSecond);
             row.put("gflops", flops / 1e9);
             row.put("fraction_of_matmul_peak", flops / peak);
+            row.put("peak_rss_mb", PeakRss.mb());
         }
         return row;
     }

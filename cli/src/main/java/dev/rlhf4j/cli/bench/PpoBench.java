@@ -32,20 +32,6 @@ final class PpoBench {
 
     private PpoBench() {}
 
-    /** Peak resident memory of this process (VmHWM), libtorch's native allocations included; NaN off Linux. */
-    static double peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            return Double.NaN;
-        }
-        return Double.NaN;
-    }
-
     static Map<String, Object> run(ModelConfig c, Tokenizer tok, int batch, int newTokens, int iterations) throws Exception {
         Path run = Files.createTempDirectory("rlhf4j-bench-ppo");
         Map<String, Object> row = new LinkedHashMap<>();
@@ -81,7 +67,8 @@ final class PpoBench {
             row.put("train_share", train / total);
             row.put("samples_per_s", batch / total);
             row.put("tokens_per_s", last.get("throughput/tokens_per_s").asDouble());
-            row.put("peak_rss_mb", peakRssMb());
+            row.put("iteration_s", total);
+            row.put("peak_rss_mb", PeakRss.mb());
         } finally {
             dev.rlhf4j.core.checkpoint.ModelDirectory.deleteRecursively(run);
         }

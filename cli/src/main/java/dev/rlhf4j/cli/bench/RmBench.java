@@ -57,6 +57,7 @@ final class RmBench {
             row.put("score_pairs_per_batch", scorePairs);
             row.put("score_pairs_per_s", scorePairs / bestScore);
             row.put("score_to_train_ratio", (scorePairs / bestScore) / (pairs / bestTrain));
+            row.put("peak_rss_mb", PeakRss.mb());
         }
         return row;
     }

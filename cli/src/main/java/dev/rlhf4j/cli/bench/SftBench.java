@@ -69,6 +69,7 @@ final class SftBench {
                 row.put("tokens_per_s", best);
                 // model FLOPs of the real tokens only (padding is waste), against libtorch's matmul peak
                 row.put("fraction_of_matmul_peak", best * ModelBench.flopsPerToken(c, width) / peak);
+                row.put("peak_rss_mb", PeakRss.mb());
             }
         }
         return row;

@@ -6,7 +6,8 @@ package dev.rlhf4j.core.generate;
  * @param tokens generated ids (B, N), padded with the pad id after the end
  * @param mask 1 for real response tokens (up to and including the stop token), else 0 (B, N)
  * @param logProbs log-probability of each sampled token under the sampling distribution
- *     (logits / temperature, after top-k/top-p filtering), 0 at padding (B, N)
+ *     (logits / temperature, after top-k/top-p filtering), 0 at padding (B, N); all zeros from a
+ *     generator made {@link Generator#withoutLogProbs()}
  * @param endedWithStop whether each sequence ended with EOS or a stop token (B)
  * @param lengths real tokens per row (B)
  */

@@ -25,6 +25,12 @@ import java.util.SplittableRandom;
  * multinomial): one uniform number per row from a {@link SplittableRandom} seeded by the config,
  * so the same seed gives the same samples on any thread count.
  *
+ * <p>The KV cache is allocated once for prompt + new tokens and written in place; the padding
+ * part of the attention mask is kept beside it and extended by a column per step (see {@link
+ * KvCache}). Greedy decoding takes the arg-max of the logits, as transformers does; the
+ * log-probability of each sampled token costs a log-softmax and a gather per step, so a generator
+ * made {@link #withoutLogProbs()} skips them when nobody reads them.
+ *
  * <p>Dimensions: B batch (active rows), V vocabulary.
  */
 public final class Generator {
@@ -32,21 +38,35 @@ public final class Generator {
     private final int padId;
     private final Set<Long> eosIds = new HashSet<>();
     private final boolean useCache;
+    private final boolean withLogProbs;
 
     public Generator(CausalLM model, int padId, List<Integer> eosIds) {
-        this(model, padId, eosIds, true);
+        this(model, padId, eosIds, true, true);
     }
 
-    private Generator(CausalLM model, int padId, List<Integer> eosIds, boolean useCache) {
+    private Generator(CausalLM model, int padId, List<Integer> eosIds, boolean useCache, boolean withLogProbs) {
         this.model = model;
         this.padId = padId;
         eosIds.forEach(id -> this.eosIds.add((long) id));
         this.useCache = useCache;
+        this.withLogProbs = withLogProbs;
     }
 
     /** The same generator recomputing the whole sequence every step: the baseline the cache is measured against. */
     public Generator withoutCache() {
-        return new Generator(model, padId, new ArrayList<>(eosIds.stream().map(Long::intValue).toList()), false);
+        return new Generator(model, padId, eosIdList(), false, withLogProbs);
+    }
+
+    /**
+     * The same generator without the per-token log-probabilities ({@link Generation#logProbs} is
+     * then all zeros): for callers that score the sequences themselves, as PPO does.
+     */
+    public Generator withoutLogProbs() {
+        return new Generator(model, padId, eosIdList(), useCache, false);
+    }
+
+    private List<Integer> eosIdList() {
+        return new ArrayList<>(eosIds.stream().map(Long::intValue).toList());
     }
 
     /** Generates a continuation for each prompt (token ids, without padding). */
@@ -82,7 +102,7 @@ public final class Generator {
             active.add(i);
         }
 
-        try (NDManager genManager = parent.newSubManager(); KvCache cache = new KvCache(genManager, model.config().numLayers())) {
+        try (NDManager genManager = parent.newSubManager(); KvCache cache = new KvCache(genManager, model.config().numLayers(), total)) {
             int seen = 0; // positions in the cache
             long[][] stepIds = rows(ids, active, promptLen);
             long[][] stepPositions = null;
@@ -104,11 +124,12 @@ public final class Generator {
                     }
                     NDArray last = hidden.get(new NDIndex(":, -1, :")); // (B, C)
                     NDArray logits = model.logits(last); // (B, V)
-                    NDArray logp = filteredLogProbs(logits, cfg); // (B, V)
-                    NDArray choice = cfg.greedy() ? logp.argMax(1) : inverseCdf(logp, rng, active.size());
-                    sampled = choice.toType(DataType.INT64, false).toLongArray();
-                    sampledLogProb = logp.gather(choice.toType(DataType.INT64, false).expandDims(1), 1)
-                            .toFloatArray();
+                    NDArray logp = cfg.greedy() && !withLogProbs ? null : filteredLogProbs(logits, cfg); // (B, V)
+                    NDArray choice = (cfg.greedy() ? logits.argMax(1) : inverseCdf(logp, rng, active.size()))
+                            .toType(DataType.INT64, false); // (B)
+                    sampled = choice.toLongArray();
+                    sampledLogProb = withLogProbs ? logp.gather(choice.expandDims(1), 1).toFloatArray()
+                            : new float[active.size()];
                 }
                 seen += width;
                 List<Integer> stillActive = new ArrayList<>();

@@ -1,7 +1,7 @@
 package dev.rlhf4j.core.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
@@ -69,9 +69,12 @@ final class Attention {
      * @param bias additive mask (B, 1, T, S)
      * @param rope cos/sin tables (B, 1, T, D) each, or null for GPT-2
      * @param cache the layer's cache, or null
+     * @param inference no gradients: the (B, H, T, S) scores and probabilities are closed as soon
+     *     as they have been used
      * @return (B, T, C)
      */
-    NDArray forward(NDArray x, NDArray bias, Rope.Tables rope, KvCache cache, int layer, boolean training) {
+    NDArray forward(NDArray x, NDArray bias, Rope.Tables rope, KvCache cache, int layer, boolean training,
+            boolean inference) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         int h = config.numHeads();
@@ -81,10 +84,12 @@ final class Attention {
         NDArray k;
         NDArray v;
         if (gpt2) {
-            NDArray fused = x.matMul(qkv.getArray()).add(qkvBias.getArray()).reshape(b, t, 3, h, d);
-            q = fused.get(new NDIndex(":, :, 0")).transpose(0, 2, 1, 3); // (B, H, T, D)
-            k = fused.get(new NDIndex(":, :, 1")).transpose(0, 2, 1, 3);
-            v = fused.get(new NDIndex(":, :, 2")).transpose(0, 2, 1, 3);
+            // split, not NDIndex: DJL's indexing slices every axis, and autograd turns each slice
+            // into a zero-filled copy of the whole (B, T, 3C) array in the backward
+            NDList fused = x.matMul(qkv.getArray()).add(qkvBias.getArray()).split(3, 2); // 3 × (B, T, C)
+            q = fused.get(0).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
+            k = fused.get(1).reshape(b, t, h, d).transpose(0, 2, 1, 3);
+            v = fused.get(2).reshape(b, t, h, d).transpose(0, 2, 1, 3);
         } else {
             q = project(x, 0).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
             k = project(x, 1).reshape(b, t, g, d).transpose(0, 2, 1, 3); // (B, G, T, D)
@@ -103,13 +108,19 @@ final class Attention {
         }
         // q·kᵀ with q as receiver, so the result lives in the step's scope, not the cache's
         // the scale as an array of the step's scope: the backward reads it (see Scalars)
+        // in place on the (B, H, T, S) product: neither mul's nor add's backward reads it, and
+        // each copy of it costs as much memory as the rest of the layer
         NDArray scale = Scalars.of(q, 1f / (float) Math.sqrt(d));
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias); // (B, H, T, S)
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale).addi(bias); // (B, H, T, S)
         NDArray probs = scores.softmax(-1);
+        scores.close(); // softmax's backward reads its result, not its input: even with gradients this frees it
         if (training && config.dropout() > 0) {
             probs = Dropout.dropout(probs, config.dropout(), true).singletonOrThrow();
         }
         NDArray merged = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) h * d); // (B, T, H·D)
+        if (inference) {
+            probs.close();
+        }
         if (gpt2) {
             return merged.matMul(out.getArray()).add(outBias.getArray());
         }

@@ -1,8 +1,11 @@
 package dev.rlhf4j.core.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -37,6 +40,8 @@ import java.util.Map;
  */
 public final class CausalLM extends AbstractBlock implements AutoCloseable {
     private static final float MASKED = -1e9f;
+    /** Working-set bound of a chunk of a forward without gradients; see {@link #rowsPerChunk}. Tests lower it. */
+    static long chunkBytes = 16L << 20;
 
     private final ModelConfig config;
     private final NDManager manager;
@@ -134,6 +139,62 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
      */
     public NDArray hidden(NDArray ids, NDArray attentionMask, NDArray positions, NDArray segmentIds, KvCache cache,
             boolean training) {
+        if (!Inference.active()) {
+            return hiddenStates(ids, attentionMask, positions, segmentIds, cache, training, false);
+        }
+        // no graph is recorded: free every temporary as soon as it has been used, as PyTorch does
+        long b = ids.getShape().get(0);
+        int rows = cache == null ? rowsPerChunk(ids.getShape().get(1)) : Integer.MAX_VALUE;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray out;
+            if (b <= rows) {
+                out = hiddenStates(ids, attentionMask, positions, segmentIds, cache, training, true);
+            } else {
+                NDList chunks = new NDList();
+                for (long from = 0; from < b; from += rows) {
+                    try (NDScope chunk = new NDScope()) { // its mask, positions and embeddings too
+                        chunk.suppressNotUsedWarning();
+                        NDIndex r = new NDIndex("{}:{}", from, Math.min(b, from + rows));
+                        NDArray h = hiddenStates(ids.get(r), attentionMask == null ? null : attentionMask.get(r),
+                                positions == null ? null : positions.get(r),
+                                segmentIds == null ? null : segmentIds.get(r), null, training, true);
+                        NDScope.unregister(h);
+                        chunks.add(h);
+                    }
+                }
+                out = NDArrays.concat(chunks, 0); // (B, T, C)
+                chunks.close();
+            }
+            NDScope.unregister(out);
+            return out;
+        }
+    }
+
+    /**
+     * Rows per chunk of a forward without gradients: as many as keep its largest temporary (the
+     * (rows, H, T, T) attention scores, or the (rows, T, I) MLP activation) within 16 MiB. Below glibc's largest mmap threshold (32 MiB) a freed block is reused
+     * by the next allocation instead of being returned to the kernel, so the pass does not pay a
+     * page fault for every page of every temporary; the results do not depend on the chunking
+     * (rows never interact), apart from float rounding of the batched matrix products.
+     */
+    private int rowsPerChunk(long t) {
+        long perRow = 4L * Math.max((long) config.numHeads() * t * t,
+                t * Math.max(config.intermediateSize(), 3L * config.hiddenSize()));
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, chunkBytes / perRow));
+    }
+
+    /**
+     * The forward pass. With {@code scoped} each layer runs in a scope of its own that keeps only
+     * the layer's output, and that output is closed once the next layer has read it: without
+     * gradients nothing needs the temporaries afterwards, and keeping them until the caller's
+     * manager closes holds every layer's attention probabilities at once (several GB when scoring
+     * 64 sequences of 256 tokens), which costs page faults as well as memory. With gradients the
+     * graph keeps what the backward needs, and scalars made with {@link
+     * dev.rlhf4j.core.ops.Scalars} must live until the backward, so nothing is closed early.
+     */
+    private NDArray hiddenStates(NDArray ids, NDArray attentionMask, NDArray positions, NDArray segmentIds,
+            KvCache cache, boolean training, boolean scoped) {
         NDManager m = ids.getManager();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
@@ -141,7 +202,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         if (positions == null) {
             positions = m.arange(past, past + t, 1, DataType.INT64).expandDims(0).broadcast(b, t);
         }
-        NDArray bias = attentionBias(m, attentionMask, segmentIds, b, t, past);
+        NDArray bias = attentionBias(m, attentionMask, segmentIds, cache, b, t, past);
         NDArray x = Embedding.embedding(ids.toType(DataType.INT64, false), tokenEmbedding.getArray(),
                 SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
         Rope.Tables tables = null;
@@ -156,9 +217,26 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             tables = rope.tables(positions);
         }
         for (int i = 0; i < layers.size(); i++) {
-            x = layers.get(i).forward(x, bias, tables, cache, i, training);
+            if (!scoped) {
+                x = layers.get(i).forward(x, bias, tables, cache, i, training);
+                continue;
+            }
+            NDArray next;
+            try (NDScope layer = new NDScope()) {
+                layer.suppressNotUsedWarning();
+                next = layers.get(i).forward(x, bias, tables, cache, i, training);
+                NDScope.unregister(next);
+            }
+            if (i > 0) {
+                x.close(); // the previous layer's output, unregistered from its own scope
+            }
+            x = next;
         }
-        return finalNorm.forward(x);
+        NDArray out = finalNorm.forward(x);
+        if (scoped && layers.size() > 0) {
+            x.close();
+        }
+        return out;
     }
 
     /**
@@ -191,9 +269,14 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
      * s a real token, in the same segment, and within the sliding window if any), -1e9 elsewhere.
      * A finite value keeps fully masked rows (left-padding queries) free of NaN.
      */
-    private NDArray attentionBias(NDManager m, NDArray attentionMask, NDArray segmentIds, long b, long t,
-            long past) {
+    private NDArray attentionBias(NDManager m, NDArray attentionMask, NDArray segmentIds, KvCache cache, long b,
+            long t, long past) {
         long s = past + t;
+        if (cache != null && t == 1 && attentionMask != null && segmentIds == null && config.slidingWindow() == 0
+                && attentionMask.getShape().get(1) == s && cache.maskCovers(past)) {
+            // one decoding step: it sees every cached key, so the mask is the padding bias, extended by a column
+            return cache.extendMask(attentionMask, MASKED); // (B, 1, 1, S)
+        }
         NDArray keyPos = m.arange(0, s, 1, DataType.INT64).reshape(1, 1, 1, s);
         NDArray queryPos = m.arange(past, s, 1, DataType.INT64).reshape(1, 1, t, 1);
         NDArray allowed = keyPos.lte(queryPos); // (1, 1, T, S)
@@ -217,7 +300,11 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             NDArray querySegment = segmentIds.get(":, " + past + ":").reshape(b, 1, t, 1);
             allowed = allowed.logicalAnd(querySegment.eq(keySegment)); // (B, 1, T, S)
         }
-        return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+        NDArray bias = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+        if (cache != null && attentionMask != null && past == 0) {
+            cache.extendMask(attentionMask, MASKED); // the padding of the prompt, for the steps that follow
+        }
+        return bias;
     }
 
     /**

@@ -22,11 +22,16 @@ final class DecoderLayer {
         mlp = new Mlp(params, prefix + ".mlp", config);
     }
 
-    /** (B, T, C) → (B, T, C). */
+    /**
+     * (B, T, C) → (B, T, C). Without gradients the residual sums are taken in place on the
+     * sublayers' outputs ({@code a + x} has the bits of {@code x + a}).
+     */
     NDArray forward(NDArray x, NDArray bias, Rope.Tables rope, KvCache cache, int layer, boolean training) {
-        NDArray a = attention.forward(norm1.forward(x), bias, rope, cache, layer, training);
-        x = x.add(dropout(a, training));
-        return x.add(dropout(mlp.forward(norm2.forward(x)), training));
+        boolean inference = Inference.active();
+        NDArray a = attention.forward(norm1.forward(x), bias, rope, cache, layer, training, inference);
+        x = inference ? dropout(a, training).addi(x) : x.add(dropout(a, training));
+        NDArray m = mlp.forward(norm2.forward(x), inference);
+        return inference ? dropout(m, training).addi(x) : x.add(dropout(m, training));
     }
 
     private NDArray dropout(NDArray x, boolean training) {

@@ -44,23 +44,88 @@ final class Mlp {
         }
     }
 
-    /** (B, T, C) → (B, T, C). */
-    NDArray forward(NDArray x) {
+    /**
+     * (B, T, C) → (B, T, C). Without gradients ({@code inference}) the activation runs in place on
+     * the (B, T, I) projection: the same operations in the same order, so the same bits, without
+     * allocating (and page-faulting) a new (B, T, I) array for each of them.
+     */
+    NDArray forward(NDArray x, boolean inference) {
         if (gpt2) {
-            NDArray h = x.matMul(in.getArray()).add(inBias.getArray()); // (B, T, 4C)
-            return geluTanh(h).matMul(out.getArray()).add(outBias.getArray());
+            NDArray h = x.matMul(in.getArray()); // (B, T, 4C)
+            if (!inference) {
+                NDArray biased = h.add(inBias.getArray());
+                h.close(); // add's backward reads neither input
+                NDArray act = geluTanh(biased);
+                biased.close();
+                NDArray y = act.matMul(out.getArray());
+                act.close();
+                return y.add(outBias.getArray());
+            }
+            h.addi(inBias.getArray());
+            NDArray act = geluTanhInPlace(h);
+            NDArray y = act.matMul(out.getArray());
+            act.close();
+            return y.addi(outBias.getArray());
         }
         NDArray gate = Linear.linear(x, in.getArray()).singletonOrThrow(); // (B, T, I)
         NDArray upped = Linear.linear(x, up.getArray()).singletonOrThrow();
-        NDArray h = gate.mul(Activation.sigmoid(gate)).mul(upped);
-        return Linear.linear(h, out.getArray()).singletonOrThrow();
+        NDArray h;
+        if (inference) {
+            try (NDArray sig = Activation.sigmoid(gate)) {
+                h = gate.muli(sig).muli(upped);
+            }
+            upped.close();
+        } else {
+            h = gate.mul(Activation.sigmoid(gate)).mul(upped);
+        }
+        NDArray y = Linear.linear(h, out.getArray()).singletonOrThrow();
+        if (inference) {
+            h.close();
+        }
+        return y;
     }
 
-    /** GELU, tanh approximation ({@code gelu_new}): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    /**
+     * GELU, tanh approximation ({@code gelu_new}): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+     * {@code x³} is {@code x·x·x}, which is what libtorch's {@code pow(x, 3.0)} computes on its fast
+     * path (same bits); DJL's pow takes a tensor exponent and runs the slow per-element
+     * {@code std::pow} instead.
+     */
     static NDArray geluTanh(NDArray x) {
-        // scalars as arrays of the step's scope: the backward reads them (see Scalars)
-        NDArray cube = x.pow(Scalars.of(x, 3f));
-        NDArray inner = x.add(cube.mul(Scalars.of(x, 0.044715f))).mul(Scalars.of(x, SQRT_2_OVER_PI));
-        return x.mul(inner.tanh().add(1f)).mul(Scalars.of(x, 0.5f));
+        // each intermediate's handle is closed once used: autograd keeps its own reference to what
+        // the backward reads (x, tanh's result, the factors), so only the rest is freed, as
+        // PyTorch frees it; the scalars stay open, as arrays of the step's scope (see Scalars)
+        NDArray square = x.square();
+        NDArray cube = square.mul(x);
+        square.close();
+        NDArray scaledCube = cube.mul(Scalars.of(x, 0.044715f));
+        cube.close();
+        NDArray sum = x.add(scaledCube);
+        scaledCube.close();
+        NDArray inner = sum.mul(Scalars.of(x, SQRT_2_OVER_PI));
+        sum.close();
+        NDArray tanh = inner.tanh();
+        inner.close();
+        NDArray onePlus = tanh.add(1f);
+        tanh.close();
+        NDArray product = x.mul(onePlus);
+        onePlus.close();
+        NDArray out = product.mul(Scalars.of(x, 0.5f));
+        product.close();
+        return out;
+    }
+
+    /**
+     * {@link #geluTanh} without gradients, overwriting {@code x} (which it returns): the same
+     * operations in the same order, one temporary instead of nine.
+     */
+    static NDArray geluTanhInPlace(NDArray x) {
+        try (NDArray inner = x.square()) {
+            inner.muli(x).muli(0.044715f).addi(x).muli(SQRT_2_OVER_PI); // √(2/π)·(x + 0.044715·x³)
+            try (NDArray t = inner.tanh()) { // DJL has no in-place tanh
+                x.muli(t.addi(1f)).muli(0.5f);
+            }
+        }
+        return x;
     }
 }

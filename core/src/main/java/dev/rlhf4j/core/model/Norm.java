@@ -9,6 +9,11 @@ import dev.rlhf4j.core.ops.Scalars;
 /**
  * LayerNorm (GPT-2: gain and bias) or RMSNorm (Llama: {@code x · rsqrt(mean(x²) + eps) · gain},
  * computed in float32 as transformers does).
+ *
+ * <p>{@code rsqrt} is {@code 1 / sqrt(·)}: libtorch's CPU rsqrt computes exactly that, so the
+ * result equals transformers' bit for bit. DJL has no rsqrt, and {@code pow} with a tensor exponent
+ * (the only pow DJL offers that is safe under autograd, see {@link Scalars}) misses libtorch's
+ * scalar-exponent fast path and runs {@code std::pow} per element, several times slower.
  */
 final class Norm {
     private final Parameter weight;
@@ -28,7 +33,8 @@ final class Norm {
                     weight.getArray(), bias.getArray(), eps).singletonOrThrow();
         }
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        NDArray rstd = variance.add(eps).pow(Scalars.of(x, -0.5f)); // the backward reads the exponent (see Scalars)
+        // 1 as an array of the step's scope: the backward of 1 / s reads it (see Scalars)
+        NDArray rstd = Scalars.of(x, 1f).div(variance.add(eps).sqrt()); // (B, T, 1)
         return x.mul(rstd).mul(weight.getArray());
     }
 }

@@ -1,7 +1,7 @@
 package dev.rlhf4j.core.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 
 /**
@@ -32,10 +32,10 @@ final class Rope {
 
         /** (B, H, T, D) → (B, H, T, D). */
         NDArray apply(NDArray x) {
-            long half = x.getShape().get(3) / 2;
-            NDArray x1 = x.get(new NDIndex("..., :{}", half));
-            NDArray x2 = x.get(new NDIndex("..., {}:", half));
-            NDArray rotated = x2.neg().concat(x1, -1);
+            // split, not NDIndex: DJL's indexing slices every axis, and autograd turns each slice
+            // into a zero-filled copy of the whole array in the backward
+            NDList halves = x.split(2, 3); // x1, x2: (B, H, T, D/2)
+            NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
             return x.mul(cos).add(rotated.mul(sin));
         }
     }

@@ -122,29 +122,59 @@ public final class AdamW implements AutoCloseable {
      */
     public void step(double lr) {
         Checks.nonNegative("lr", lr);
-        for (int i = 0; i < params.size(); i++) {
-            try (NDScope scope = new NDScope()) { // every temporary of this update, gradient handle included
-                scope.suppressNotUsedWarning();
-                NDArray p = params.get(i).array();
-                NDArray g = Gradients.of(p);
-                if (g == null) {
-                    continue;
+        // the coefficients as arrays made once per step (per step count), not a Number per
+        // operation: DJL turns each Number into a fresh tensor over a new direct buffer
+        try (NDManager scalars = manager.newSubManager()) {
+            Map<Long, Coefficients> byStep = new HashMap<>();
+            for (int i = 0; i < params.size(); i++) {
+                try (NDScope scope = new NDScope()) { // every temporary of this update, gradient handle included
+                    scope.suppressNotUsedWarning();
+                    NDArray p = params.get(i).array();
+                    NDArray g = Gradients.of(p);
+                    if (g == null) {
+                        continue;
+                    }
+                    Coefficients c = byStep.computeIfAbsent(++steps[i], t -> new Coefficients(t, lr, scalars));
+                    if (decays[i] && weightDecay != 0) {
+                        p.muli(c.decay);
+                    }
+                    NDArray m = expAvg[i];
+                    NDArray v = expAvgSq[i];
+                    m.addi(g.sub(m).muli(c.oneMinusBeta1)); // torch: exp_avg.lerp_(grad, 1 - beta1)
+                    v.muli(c.beta2).addi(g.mul(c.oneMinusBeta2).muli(g)); // torch: addcmul_(grad, grad, 1 - beta2)
+                    NDArray denom = v.sqrt().divi(c.biasCorrection2Sqrt).addi(c.eps);
+                    p.subi(m.div(denom).muli(c.stepSize)); // torch: addcdiv_(exp_avg, denom, -step_size)
                 }
-                long t = ++steps[i];
-                double biasCorrection1 = 1 - Math.pow(beta1, t);
-                double biasCorrection2 = 1 - Math.pow(beta2, t);
-                double stepSize = lr / biasCorrection1;
-                double biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-                if (decays[i] && weightDecay != 0) {
-                    p.muli((float) (1 - lr * weightDecay));
-                }
-                NDArray m = expAvg[i];
-                NDArray v = expAvgSq[i];
-                m.addi(g.sub(m).muli((float) (1 - beta1))); // torch: exp_avg.lerp_(grad, 1 - beta1)
-                v.muli((float) beta2).addi(g.mul(g).muli((float) (1 - beta2)));
-                NDArray denom = v.sqrt().divi((float) biasCorrection2Sqrt).addi((float) eps);
-                p.subi(m.div(denom).muli((float) stepSize));
             }
+        }
+    }
+
+    /** The scalars of one update at step {@code t}, as float32 arrays (what torch computes them as). */
+    private final class Coefficients {
+        final NDArray decay;
+        final NDArray oneMinusBeta1;
+        final NDArray beta2;
+        final NDArray oneMinusBeta2;
+        final NDArray biasCorrection2Sqrt;
+        final NDArray eps;
+        final NDArray stepSize;
+
+        Coefficients(long t, double lr, NDManager m) {
+            double biasCorrection1 = 1 - Math.pow(beta1, t);
+            double biasCorrection2 = 1 - Math.pow(AdamW.this.beta2, t);
+            decay = scalar(m, 1 - lr * weightDecay);
+            oneMinusBeta1 = scalar(m, 1 - beta1);
+            beta2 = scalar(m, AdamW.this.beta2);
+            oneMinusBeta2 = scalar(m, 1 - AdamW.this.beta2);
+            biasCorrection2Sqrt = scalar(m, Math.sqrt(biasCorrection2));
+            eps = scalar(m, AdamW.this.eps);
+            stepSize = scalar(m, lr / biasCorrection1);
+        }
+
+        private static NDArray scalar(NDManager m, double value) {
+            NDArray a = m.create((float) value);
+            NDScope.unregister(a); // lives for the whole step, past the per-parameter scope it is made in
+            return a;
         }
     }
 

@@ -61,10 +61,11 @@ public final class GradClip {
             // float32 like torch: max_norm / (total + 1e-6) evaluates as reciprocal(total + 1e-6) * max_norm
             float clipCoef = (1.0f / (totalNorm + 1e-6f)) * (float) maxNorm;
             if (clipCoef < 1.0f) { // torch multiplies by the clamped coefficient; x * 1.0f == x
+                NDArray coef = total.getManager().create(clipCoef); // one array, not a Number per gradient
                 for (NamedParameter p : params) {
                     NDArray g = Gradients.of(p.array());
                     if (g != null) {
-                        g.muli(clipCoef);
+                        g.muli(coef);
                     }
                 }
             }
