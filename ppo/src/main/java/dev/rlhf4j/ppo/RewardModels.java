@@ -2,9 +2,9 @@ package dev.rlhf4j.ppo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.NamedParameter;
-import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.rm.RewardInputs;
 import dev.rlhf4j.rm.RewardModel;
 import java.nio.file.Path;

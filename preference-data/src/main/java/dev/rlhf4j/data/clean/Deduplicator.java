@@ -1,5 +1,6 @@
 package dev.rlhf4j.data.clean;
 
+import dev.rlhf4j.data.io.RecordWriter;
 import dev.rlhf4j.data.record.Label;
 import dev.rlhf4j.data.record.Preference;
 import dev.rlhf4j.data.record.PreferenceRecord;
@@ -7,7 +8,6 @@ import dev.rlhf4j.data.record.RecordIds;
 import dev.rlhf4j.data.record.RecordIds.PairKey;
 import dev.rlhf4j.data.record.RecordJson;
 import dev.rlhf4j.data.record.Votes;
-import dev.rlhf4j.data.io.RecordWriter;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;

@@ -17,8 +17,9 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Parquet, read through DuckDB's JDBC driver ({@code org.duckdb:duckdb_jdbc}, a run-time
- * dependency that works offline): each row comes back as one JSON object ({@code to_json}), so
- * nested lists and structs keep their shape. Rows are fetched in chunks, not loaded whole. A
+ * dependency that works offline; the build takes its Linux x86-64 jar, see {@code duckdb.classifier}
+ * in the parent pom): each row comes back as one JSON object ({@code to_json}), so nested lists and
+ * structs keep their shape. Rows are fetched in chunks, not loaded whole. A
  * gzip-compressed Parquet file is first decompressed to a temporary file (Parquet needs random
  * access), at most {@link ReadLimits#maxDecompressedBytes()} of it, so that a small file cannot fill
  * the disk. The "line" of a row is its 1-based row number.
@@ -67,6 +68,15 @@ final class ParquetSource extends AbstractRecordSource {
         } catch (SQLException e) {
             cleanup();
             throw new InputException(file + ": not a readable Parquet file (" + firstLine(e.getMessage()) + ")", e);
+        } catch (LinkageError e) {
+            // DuckDB loads its native library on the first connection and fails with an error, not
+            // an SQLException, when its jar holds none for this platform
+            cleanup();
+            throw new InputException(file + ": reading Parquet needs DuckDB's native library for "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+                    + ", and the DuckDB jar on the class path has none for it (rlhf4j is built with DuckDB's Linux x86-64"
+                    + " jar; build with -Dduckdb.classifier= for the jar with every platform's); or convert the file to"
+                    + " JSON Lines or CSV", e);
         }
     }
 
@@ -120,10 +130,6 @@ final class ParquetSource extends AbstractRecordSource {
         int nl = m.indexOf('\n');
         return nl > 0 ? m.substring(0, nl) : m;
     }
-
-
-
-
 
     @Override
     public long bytesRead() {

@@ -1,11 +1,11 @@
 package dev.rlhf4j.data.split;
 
+import com.google.common.hash.Hashing;
 import dev.rlhf4j.data.PreferenceRecords;
 import dev.rlhf4j.data.io.OutputFiles;
 import dev.rlhf4j.data.io.RecordWriter;
 import dev.rlhf4j.data.record.PreferenceRecord;
 import dev.rlhf4j.data.record.RecordIds;
-import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
