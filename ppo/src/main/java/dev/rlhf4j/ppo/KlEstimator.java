@@ -1,6 +1,7 @@
 package dev.rlhf4j.ppo;
 
 import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
@@ -44,6 +45,7 @@ public enum KlEstimator {
     public abstract NDArray apply(NDArray logRatio);
 
     /** The config name: {@code k1}, {@code k3} or {@code abs}. */
+    @JsonValue
     public String configName() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -1,6 +1,7 @@
 package dev.rlhf4j.ppo;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.rlhf4j.core.config.TrainingConfig;
 
 /**
  * The {@code ppo:} section of a run config. Every default is PPO-NOTES.md's (the published
@@ -91,9 +92,9 @@ public record PpoConfig(
         @JsonProperty("init_kl_coef") Double initKlCoef,
         @JsonProperty("kl_target") Double klTarget,
         @JsonProperty("kl_horizon") Double klHorizon,
-        @JsonProperty("kl_estimator") String klEstimator,
+        @JsonProperty("kl_estimator") KlEstimator klEstimator,
         @JsonProperty("reward_clip") Double rewardClip,
-        @JsonProperty("missing_eos") String missingEos,
+        @JsonProperty("missing_eos") ScoreProcessing.MissingEos missingEos,
         @JsonProperty("missing_eos_penalty") Double missingEosPenalty,
         @JsonProperty("whiten_rewards") Boolean whitenRewards,
         @JsonProperty("gamma") Double gamma,
@@ -107,7 +108,7 @@ public record PpoConfig(
         @JsonProperty("target_kl") Double targetKl,
         @JsonProperty("lr") Double lr,
         @JsonProperty("critic_lr") Double criticLr,
-        @JsonProperty("schedule") String schedule,
+        @JsonProperty("schedule") TrainingConfig.Schedule schedule,
         @JsonProperty("warmup_steps") Integer warmupSteps,
         @JsonProperty("adam_eps") Double adamEps,
         @JsonProperty("weight_decay") Double weightDecay,
@@ -145,9 +146,9 @@ public record PpoConfig(
         initKlCoef = range("init_kl_coef", initKlCoef, 0.2, 0, 1e6);
         klTarget = positive("kl_target", klTarget, 6.0, 1e6);
         klHorizon = range("kl_horizon", klHorizon, 10000.0, 1, 1e12);
-        klEstimator = oneOf("kl_estimator", klEstimator, "k1", "k1", "k3", "abs");
+        klEstimator = klEstimator == null ? KlEstimator.K1 : klEstimator;
         rewardClip = range("reward_clip", rewardClip, 0.0, 0, 1e9);
-        missingEos = oneOf("missing_eos", missingEos, "replace", "replace", "subtract", "ignore");
+        missingEos = missingEos == null ? ScoreProcessing.MissingEos.REPLACE : missingEos;
         missingEosPenalty = range("missing_eos_penalty", missingEosPenalty, -1.0, -1e9, 1e9);
         whitenRewards = whitenRewards != null && whitenRewards;
         gamma = range("gamma", gamma, 1.0, 0, 1);
@@ -163,7 +164,7 @@ public record PpoConfig(
         targetKl = range("target_kl", targetKl, 0.0, 0, 1e9);
         lr = positive("lr", lr, 3e-6, 10);
         criticLr = positive("critic_lr", criticLr, 10 * lr, 10);
-        schedule = oneOf("schedule", schedule, "linear", "linear", "cosine", "constant");
+        schedule = schedule == null ? TrainingConfig.Schedule.LINEAR : schedule;
         warmupSteps = atLeast("warmup_steps", warmupSteps, 0, 0);
         adamEps = positive("adam_eps", adamEps, 1e-5, 1);
         weightDecay = range("weight_decay", weightDecay, 0.0, 0, 1e3);
@@ -188,8 +189,9 @@ public record PpoConfig(
         return (long) iterations * ppoEpochs * numMiniBatches;
     }
 
+    /** The KL estimator (kept for callers of the former string key). */
     public KlEstimator estimator() {
-        return KlEstimator.valueOf(klEstimator.toUpperCase());
+        return klEstimator;
     }
 
     public KlController klController() {
@@ -199,7 +201,7 @@ public record PpoConfig(
     /** Score processing with the reward model's stored normalisation. */
     public ScoreProcessing scoreProcessing(float mean, float std) {
         ScoreProcessing p = ScoreProcessing.of(mean, std)
-                .withMissingEos(ScoreProcessing.MissingEos.valueOf(missingEos.toUpperCase()), missingEosPenalty.floatValue());
+                .withMissingEos(missingEos, missingEosPenalty.floatValue());
         return rewardClip > 0 ? p.withRewardClip(rewardClip.floatValue()) : p;
     }
 
@@ -244,17 +246,5 @@ public record PpoConfig(
 
     private static String fmt(double d) {
         return d == Math.rint(d) && Math.abs(d) < 1e7 ? String.valueOf((long) d) : String.valueOf(d);
-    }
-
-    private static String oneOf(String key, String v, String fallback, String... allowed) {
-        if (v == null) {
-            return fallback;
-        }
-        for (String a : allowed) {
-            if (a.equalsIgnoreCase(v)) {
-                return a;
-            }
-        }
-        throw new IllegalArgumentException(key + " must be one of " + String.join(", ", allowed) + ", but is: " + v);
     }
 }

@@ -431,12 +431,8 @@ public final class PpoTrainer {
     }
 
     private LrSchedule schedule(double peak) {
-        long total = cfg.totalOptimizerSteps();
-        return switch (cfg.schedule()) {
-            case "cosine" -> LrSchedule.cosine(peak, cfg.warmupSteps(), total);
-            case "constant" -> LrSchedule.constant(peak, cfg.warmupSteps());
-            default -> LrSchedule.linear(peak, cfg.warmupSteps(), total);
-        };
+        return new LrSchedule(LrSchedule.Kind.valueOf(cfg.schedule().name()), peak, cfg.warmupSteps(),
+                cfg.totalOptimizerSteps());
     }
 
     private SamplingConfig sampling(long seed) {

@@ -2,6 +2,7 @@ package dev.rlhf4j.ppo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
  * Turns the reward model's raw scores into the scores PPO adds on the last real token (PPO-NOTES,
@@ -37,7 +38,13 @@ public record ScoreProcessing(
         /** {@code missingEosPenalty} is subtracted from the score (TRL). */
         SUBTRACT,
         /** The score is kept. */
-        IGNORE
+        IGNORE;
+
+        /** The config value: {@code replace}, {@code subtract}, {@code ignore}. */
+        @JsonValue
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     public ScoreProcessing {
