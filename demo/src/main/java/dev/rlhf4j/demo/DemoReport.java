@@ -14,7 +14,6 @@ import java.util.Map;
 /** The demo's closing table, and {@code report.html} with its PNG plots. */
 final class DemoReport {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] POLICIES = {"base", "sft", "ppo"};
     private static final String[][] ROWS = {
         {"gold_reward", "gold reward (hidden)"},
         {"reward_model_score", "reward-model score (normalised)"},
@@ -30,10 +29,14 @@ final class DemoReport {
     static String table(Map<String, Object> summary) {
         JsonNode s = JSON.valueToTree(summary);
         StringBuilder t = new StringBuilder();
-        t.append(String.format("%n%-34s %10s %10s %10s%n", "", "base", "sft", "ppo"));
+        List<String> policies = new ArrayList<>();
+        s.path("policies").fieldNames().forEachRemaining(policies::add);
+        t.append(String.format("%n%-34s", ""));
+        policies.forEach(p -> t.append(String.format(" %10s", p)));
+        t.append('\n');
         for (String[] row : ROWS) {
             t.append(String.format("%-34s", row[1]));
-            for (String p : POLICIES) {
+            for (String p : policies) {
                 t.append(String.format(" %10.3f", s.path("policies").path(p).path(row[0]).asDouble(Double.NaN)));
             }
             t.append('\n');
@@ -57,7 +60,7 @@ final class DemoReport {
                     agreement.path("fleiss_kappa").asDouble(Double.NaN), agreement.path("alpha_nominal").asDouble(Double.NaN),
                     agreement.path("items").asLong(), agreement.path("labels").asLong()));
         }
-        for (String p : new String[] {"sft", "ppo"}) {
+        for (String p : policies.subList(Math.min(1, policies.size()), policies.size())) { // all but the base model
             t.append(String.format("%nsamples from %s:%n", p));
             int n = 0;
             for (JsonNode sample : s.path("samples").path(p)) {
