@@ -5,17 +5,22 @@ import dev.rlhf4j.core.io.JsonLines;
 import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.SeededRng;
+import dev.rlhf4j.data.record.InvalidRecordException;
+import dev.rlhf4j.data.record.PreferenceRecord;
+import dev.rlhf4j.data.record.RecordJson;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The PPO prompt set, tokenised once, served in seeded shuffled order epoch after epoch. Its whole
  * position is (epoch, index), so a resumed run continues with the same prompts.
  *
  * <p>A line holds {@code "prompt"} (text, tokenised as is) or {@code "messages"} (a conversation,
- * rendered with the chat template and a generation prompt). Prompts longer than the limit keep
+ * rendered with the chat template and a generation prompt), or is a canonical preference record. Prompts longer than the limit keep
  * their last tokens (the end of a prompt is what the response continues).
  */
 public final class PromptSource {
@@ -59,31 +64,40 @@ public final class PromptSource {
         this.order = shuffled(0);
     }
 
-    /** Reads and tokenises a prompt file. */
+    /**
+     * Reads and tokenises a prompt file: {@code "prompt"} text or {@code "messages"} per line, or
+     * the canonical preference records {@code data import} writes, whose distinct prompts are used
+     * once each (text for a string source, the conversation otherwise, as the reward model reads
+     * them).
+     */
     public static List<Prompt> read(Path file, Tokenizer tokenizer, int maxPromptLength) {
         List<Prompt> out = new ArrayList<>();
+        Set<String> fromRecords = new HashSet<>();
         JsonLines.forEach(file, line -> {
-            JsonNode messages = line.value().get("messages");
             String text;
             List<ChatMessage> turns = null;
-            boolean rendered = messages != null;
-            if (messages != null) {
-                if (!messages.isArray() || messages.isEmpty()) {
-                    throw new IllegalArgumentException(line.where() + ": \"messages\" must be a non-empty list of {role, content}");
-                }
-                turns = new ArrayList<>();
-                for (JsonNode m : messages) {
-                    if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
-                        throw new IllegalArgumentException(line.where() + ": every message needs string \"role\" and \"content\"");
+            if (line.value().has("chosen")) {
+                PreferenceRecord r = record(line);
+                if (r.plainText()) {
+                    text = PreferenceRecord.text(r.prompt());
+                } else {
+                    turns = r.prompt().stream().map(m -> new ChatMessage(m.role(), m.content())).toList();
+                    if (turns.isEmpty()) {
+                        throw new IllegalArgumentException(line.where() + ": the record's \"prompt\" is empty");
                     }
-                    turns.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
+                    text = tokenizer.applyChatTemplate(turns, true);
                 }
+                if (!fromRecords.add(text)) {
+                    return; // the same prompt compared again: one prompt
+                }
+            } else if (line.value().has("messages")) {
+                turns = messages(line);
                 text = tokenizer.applyChatTemplate(turns, true);
             } else {
                 text = line.text("prompt");
             }
             // a rendered chat template carries its own special tokens (transformers: add_special_tokens=False)
-            long[] tokens = rendered ? tokenizer.encodePlain(text) : tokenizer.encode(text);
+            long[] tokens = turns != null ? tokenizer.encodePlain(text) : tokenizer.encode(text);
             if (tokens.length == 0) {
                 throw new IllegalArgumentException(line.where() + ": the prompt has no tokens");
             }
@@ -93,6 +107,29 @@ public final class PromptSource {
             out.add(new Prompt(text, tokens, turns));
         });
         return out;
+    }
+
+    private static List<ChatMessage> messages(JsonLines.Line line) {
+        JsonNode messages = line.value().get("messages");
+        if (!messages.isArray() || messages.isEmpty()) {
+            throw new IllegalArgumentException(line.where() + ": \"messages\" must be a non-empty list of {role, content}");
+        }
+        List<ChatMessage> turns = new ArrayList<>();
+        for (JsonNode m : messages) {
+            if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
+                throw new IllegalArgumentException(line.where() + ": every message needs string \"role\" and \"content\"");
+            }
+            turns.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
+        }
+        return turns;
+    }
+
+    private static PreferenceRecord record(JsonLines.Line line) {
+        try {
+            return RecordJson.fromJson(line.value());
+        } catch (InvalidRecordException e) {
+            throw new IllegalArgumentException(line.where() + ": not a preference record: " + e.getMessage(), e);
+        }
     }
 
     /** The next {@code n} prompts, moving to a new shuffled epoch when one runs out. */

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.core.io.JsonLines;
 import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.data.record.InvalidRecordException;
+import dev.rlhf4j.data.record.PreferenceRecord;
+import dev.rlhf4j.data.record.RecordJson;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -31,6 +34,12 @@ import java.util.TreeSet;
  * is an EOS id, e.g. ChatML's {@code <|im_end|>}); template text after it is context. A turn
  * without an EOS gets one appended, so the model learns to stop. System, user and any other role
  * is context, never trained, and text after the last assistant turn is left out.
+ *
+ * <p><b>Preference record</b> (the canonical records {@code data import} writes): its prompt and
+ * chosen response are the demonstration, "SFT on the preferred responses" (Rafailov et al. 2023,
+ * TRL's recipes), as text or as a conversation the way the reward model reads the record: a record
+ * from a string source ({@code meta.text}) is {@code prompt + chosen}, any other the conversation
+ * prompt + chosen. A tie has no preferred response and is left out ({@link #encode} returns null).
  */
 final class ExampleEncoder {
 
@@ -51,19 +60,43 @@ final class ExampleEncoder {
         this.bos = tokenizer.bosId();
     }
 
-    /** The record on {@code line}, untruncated. */
+    /** The record on {@code line}, untruncated; null for a tie preference record (nothing to imitate). */
     SftExample encode(JsonLines.Line line) {
         JsonNode v = line.value();
         if (v.has("messages")) {
             return conversation(messages(line), line.where());
+        }
+        if (v.has("chosen")) {
+            return preferred(line);
         }
         if (v.has("prompt") || v.has("completion")) {
             return promptCompletion(line.text("prompt"), line.text("completion"), line.where());
         }
         Set<String> keys = new TreeSet<>();
         v.fieldNames().forEachRemaining(keys::add);
-        throw new IllegalArgumentException(line.where() + ": expected \"prompt\" and \"completion\" (text) or"
-                + " \"messages\" (a list of {\"role\", \"content\"}), but the keys are: " + keys);
+        throw new IllegalArgumentException(line.where() + ": expected \"prompt\" and \"completion\" (text),"
+                + " \"messages\" (a list of {\"role\", \"content\"}) or a preference record (\"prompt\", \"chosen\","
+                + " \"rejected\"), but the keys are: " + keys);
+    }
+
+    /** A canonical preference record: its prompt and chosen response; null for a tie. */
+    private SftExample preferred(JsonLines.Line line) {
+        PreferenceRecord r;
+        try {
+            r = RecordJson.fromJson(line.value());
+        } catch (InvalidRecordException e) {
+            throw new IllegalArgumentException(line.where() + ": not a preference record: " + e.getMessage(), e);
+        }
+        if (r.tie()) {
+            return null;
+        }
+        if (r.plainText()) {
+            return promptCompletion(PreferenceRecord.text(r.prompt()), PreferenceRecord.text(r.chosen()), line.where());
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        r.prompt().forEach(m -> messages.add(new ChatMessage(m.role(), m.content())));
+        r.chosen().forEach(m -> messages.add(new ChatMessage(m.role(), m.content())));
+        return conversation(messages, line.where());
     }
 
     /** {@code encode(prompt) + encodePlain(completion) + [EOS]}, the loss on the completion and EOS. */

@@ -28,7 +28,7 @@ public record SftDataset(Path file, List<SftExample> examples, Stats stats) {
      * @param kept records that became examples (truncated ones included)
      * @param truncated kept records whose prompt was cut from the left to fit
      * @param dropped records left out: too long (policy {@code drop}, or a completion that alone does
-     *     not fit), or without a single token to learn
+     *     not fit), without a single token to learn, or a tie preference record (no preferred response)
      */
     public record Stats(long read, long kept, long truncated, long dropped) {
 
@@ -51,7 +51,7 @@ public record SftDataset(Path file, List<SftExample> examples, Stats stats) {
         JsonLines.forEach(file, line -> {
             counts[0]++;
             SftExample example = encoder.encode(line);
-            SftExample fitted = fit(example, maxLength, truncation, tokenizer.bosId());
+            SftExample fitted = example == null ? null : fit(example, maxLength, truncation, tokenizer.bosId());
             if (fitted == null || fitted.targetCount() == 0) {
                 counts[2]++;
                 return;

@@ -131,8 +131,9 @@ class ExampleEncoderTest {
             assertEquals(tmp.resolve("b.jsonl") + ":1: field \"messages[1].content\" must be a string, but is: number",
                     error(tok, "b.jsonl", Map.of("messages", List.of(Map.of("role", "user", "content", "Hi"),
                             Map.of("role", "assistant", "content", 3)))));
-            assertEquals(tmp.resolve("c.jsonl") + ":1: expected \"prompt\" and \"completion\" (text) or \"messages\""
-                    + " (a list of {\"role\", \"content\"}), but the keys are: [question]",
+            assertEquals(tmp.resolve("c.jsonl") + ":1: expected \"prompt\" and \"completion\" (text), \"messages\""
+                    + " (a list of {\"role\", \"content\"}) or a preference record (\"prompt\", \"chosen\", \"rejected\"),"
+                    + " but the keys are: [question]",
                     error(tok, "c.jsonl", Map.of("question", "Q:")));
             assertEquals(tmp.resolve("d.jsonl") + ":1: messages has no assistant turn, so nothing to train on",
                     error(tok, "d.jsonl", SftFixtures.chat("user", "Hi")));

@@ -50,4 +50,41 @@ class SftDatasetTest {
             assertEquals(List.of(" The water.<|endoftext|>"), ExampleEncoderTest.trainedSpans(tok, cut));
         }
     }
+
+    /**
+     * The canonical records {@code data import} writes train as "SFT on the preferred responses":
+     * a string-source record as prompt + chosen text, a conversation as prompt + chosen turns, a
+     * tie left out and counted.
+     */
+    @Test
+    void preferenceRecordsTrainOnTheirChosenResponse() throws Exception {
+        String text = "{\"prompt\":[{\"role\":\"user\",\"content\":\"Q:\"}],"
+                + "\"chosen\":[{\"role\":\"assistant\",\"content\":\" Short.\"}],"
+                + "\"rejected\":[{\"role\":\"assistant\",\"content\":\" Long.\"}],\"meta\":{\"text\":true}}";
+        String chat = "{\"prompt\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+                + "\"chosen\":[{\"role\":\"assistant\",\"content\":\"Hello.\"}],"
+                + "\"rejected\":[{\"role\":\"assistant\",\"content\":\"Go.\"}]}";
+        String tie = "{\"prompt\":[{\"role\":\"user\",\"content\":\"Q:\"}],"
+                + "\"chosen\":[{\"role\":\"assistant\",\"content\":\" A.\"}],"
+                + "\"rejected\":[{\"role\":\"assistant\",\"content\":\" B.\"}],\"tie\":true}";
+        Path file = tmp.resolve("train.jsonl");
+        java.nio.file.Files.write(file, List.of(text, chat, tie));
+        try (Tokenizer tok = SftFixtures.tokenizer("qwen2")) {
+            SftDataset d = SftDataset.load(file, tok, 256, SftConfig.Truncation.DROP);
+            assertEquals(new SftDataset.Stats(3, 2, 0, 1), d.stats());
+            ExampleEncoder encoder = new ExampleEncoder(tok);
+            assertArrayEquals(encoder.promptCompletion("Q:", " Short.", "x").ids(), d.examples().get(0).ids());
+            SftExample conversation = encoder.conversation(List.of(new dev.rlhf4j.core.tokenizer.ChatMessage("user", "Hi"),
+                    new dev.rlhf4j.core.tokenizer.ChatMessage("assistant", "Hello.")), "x");
+            assertArrayEquals(conversation.ids(), d.examples().get(1).ids());
+            assertArrayEquals(conversation.trained(), d.examples().get(1).trained());
+        }
+        java.nio.file.Files.write(file, List.of("{\"chosen\": 3}"));
+        try (Tokenizer tok = SftFixtures.tokenizer("gpt2")) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> SftDataset.load(file, tok, 64, SftConfig.Truncation.DROP));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(file + ":1: not a preference record"),
+                    e.getMessage());
+        }
+    }
 }
