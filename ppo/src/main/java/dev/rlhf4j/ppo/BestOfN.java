@@ -146,7 +146,7 @@ public final class BestOfN {
      * @param missingEos how a response without EOS ranks
      * @param parent the manager the per-batch scopes are opened under
      * @return one result per prompt, in prompt order
-     * @throws IllegalStateException when the reward model gives a non-finite score, naming the prompt
+     * @throws IllegalArgumentException when the reward model gives a non-finite score, naming the prompt and sample
      */
     public static List<Result> sample(CausalLM policy, Tokenizer tokenizer, SequenceScorer scorer,
             List<PromptSource.Prompt> prompts, int n, SamplingConfig sampling, int batchSize, MissingEos missingEos,
@@ -191,7 +191,7 @@ public final class BestOfN {
             for (int i = 0; i < batch.size(); i++) {
                 if (!Float.isFinite(scores[i])) {
                     long row = firstRow + i;
-                    throw new IllegalStateException("the reward model scored sample " + (row % n + 1) + " of prompt "
+                    throw new IllegalArgumentException("the reward model scored sample " + (row % n + 1) + " of prompt "
                             + (row / n + 1) + " as " + scores[i] + "; its weights or inputs are broken");
                 }
                 out.add(new Draw(samples.get(i).response(), g.endedWithStop()[i], g.lengths()[i], scores[i]));
