@@ -17,7 +17,7 @@ import java.util.function.ToDoubleBiFunction;
  * the reward model exactly as PPO scores a rollout ({@link RewardModels#scorer}: the prompt as
  * given and the response's text, so a sample's score equals {@code rlhf4j rm score} of the same
  * prompt and response), ranked. The best response per prompt is rejection-sampling fine-tuning data
- * (InstructGPT's and Llama 2's "rejection sampling"); all n samples give best-of-k for every k ≤ n
+ * (the "rejection sampling" of Llama 2); all n samples give best-of-k for every k ≤ n
  * ({@link BestOfK}) from one sampling.
  *
  * <p><b>Sampling.</b> The n copies of each prompt are laid out prompt after prompt and generated

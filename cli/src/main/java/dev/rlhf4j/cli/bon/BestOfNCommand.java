@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.generate.SamplingConfig;
+import dev.rlhf4j.core.io.Durable;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
@@ -108,9 +109,22 @@ public final class BestOfNCommand implements Callable<Integer> {
             results = BestOfN.sample(policy, tok, RewardModels.scorer(rm, rmTok), read, n, sampling, batchSize,
                     missingEos, m);
         }
-        write(output, results, BestOfNCommand::bestLine);
-        if (all != null) {
-            write(all, results, BestOfNCommand::sampleLines);
+        // both files written and forced to disk before either is renamed into place
+        List<Path> temps = new ArrayList<>();
+        try {
+            temps.add(write(output, results, BestOfNCommand::bestLine));
+            if (all != null) {
+                temps.add(write(all, results, BestOfNCommand::sampleLines));
+            }
+            OutputFiles.commit(temps.get(0), output);
+            if (all != null) {
+                OutputFiles.commit(temps.get(1), all);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Path t : temps) {
+                Files.deleteIfExists(t);
+            }
+            throw e;
         }
         summary((System.nanoTime() - startNanos) / 1e9, results);
         return 0;
@@ -210,8 +224,8 @@ public final class BestOfNCommand implements Callable<Integer> {
         List<Map<String, Object>> of(int index, BestOfN.Result r);
     }
 
-    /** Writes beside {@code target} and renames into place: an existing file stays whole until the new one is. */
-    private static void write(Path target, List<BestOfN.Result> results, Lines lines) throws IOException {
+    /** Writes the lines to a new temporary file beside {@code target}, forced to disk, for {@link OutputFiles#commit}. */
+    private static Path write(Path target, List<BestOfN.Result> results, Lines lines) throws IOException {
         Path temp = OutputFiles.temporaryFor(target);
         try {
             try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
@@ -222,7 +236,8 @@ public final class BestOfNCommand implements Callable<Integer> {
                     }
                 }
             }
-            OutputFiles.commit(temp, target);
+            Durable.fsync(temp);
+            return temp;
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
             throw e;
