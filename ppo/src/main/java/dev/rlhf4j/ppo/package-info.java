@@ -19,5 +19,9 @@
  *
  * <p>After training, {@link dev.rlhf4j.ppo.PolicyEvaluator} compares policies on the same prompts:
  * reward-model score, KL to the reference, length, EOS rate.
+ *
+ * <p>Without training, {@link dev.rlhf4j.ppo.BestOfN} samples n responses per prompt and ranks them by
+ * the same reward-model score (rejection sampling); {@link dev.rlhf4j.ppo.BestOfK} turns the n scores
+ * into best-of-k for every k ≤ n and gives {@code KL_bon(k)}, the x axis of a best-of-n curve.
  */
 package dev.rlhf4j.ppo;
