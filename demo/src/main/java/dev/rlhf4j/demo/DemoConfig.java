@@ -11,12 +11,14 @@ import java.util.List;
  * @param base the tiny base model
  * @param pretrain its next-token training on the generated corpus
  * @param pairTemperature temperature of the SFT samples the annotators compare (default 1.0)
+ * @param bestOfN samples per evaluation prompt for the best-of-n baseline (default 16)
  * @param quick overrides applied by {@code --quick}
  */
 public record DemoConfig(
         @JsonProperty("base") Base base,
         @JsonProperty("pretrain") TrainingConfig pretrain,
         @JsonProperty("pair_temperature") Double pairTemperature,
+        @JsonProperty("best_of_n") Integer bestOfN,
         @JsonProperty("quick") List<String> quick) {
 
     public DemoConfig {
@@ -25,6 +27,10 @@ public record DemoConfig(
         pairTemperature = pairTemperature == null ? 1.0 : pairTemperature;
         if (!(pairTemperature > 0)) {
             throw new IllegalArgumentException("pair_temperature must be > 0, but is: " + pairTemperature);
+        }
+        bestOfN = bestOfN == null ? 16 : bestOfN;
+        if (bestOfN < 1) {
+            throw new IllegalArgumentException("best_of_n must be >= 1, but is: " + bestOfN);
         }
         quick = quick == null ? List.of() : List.copyOf(quick);
     }

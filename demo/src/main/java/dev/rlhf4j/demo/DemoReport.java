@@ -104,7 +104,8 @@ final class DemoReport {
         }
         new LinePlot("Gold reward gained against sqrt(KL) (Gao et al., 2022)", "sqrt(KL)", "gold reward over SFT")
                 .addPoints("PPO iterations", goldVsKl)
-                .add(String.format("fit d(%.2f - %.2f ln d)", fit.alpha(), fit.beta()), curve)
+                .add(String.format("PPO fit d(%.2f - %.2f ln d)", fit.alpha(), fit.beta()), curve)
+                .add("best-of-k, k = 1..n", bestOfNOverSqrtKl(summary))
                 .write(plots.resolve("gold_vs_sqrt_kl.png"));
         String html = """
                 <!doctype html><html><head><meta charset="utf-8"><title>rlhf4j demo</title>
@@ -134,6 +135,17 @@ final class DemoReport {
         List<double[]> out = new ArrayList<>();
         for (int i = 0; i < Math.min(kl.size(), gold.size()); i++) {
             out.add(new double[] {Math.sqrt(Math.max(0, kl.get(i)[1])), gold.get(i)[1] - gold.get(0)[1]});
+        }
+        return out;
+    }
+
+    /** (sqrt(KL_bon(k)), gold of best-of-k − gold of one sample) for k = 1..n, from the summary. */
+    static List<double[]> bestOfNOverSqrtKl(Map<String, Object> summary) {
+        JsonNode bon = JSON.valueToTree(summary).path("best_of_n");
+        List<double[]> out = new ArrayList<>();
+        for (int k = 0; k < bon.path("kl_bon").size(); k++) {
+            out.add(new double[] {Math.sqrt(bon.path("kl_bon").get(k).asDouble()),
+                bon.path("gold_reward").get(k).asDouble() - bon.path("gold_reward").get(0).asDouble()});
         }
         return out;
     }

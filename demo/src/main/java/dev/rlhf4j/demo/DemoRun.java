@@ -27,9 +27,13 @@ import dev.rlhf4j.demo.task.SimulatedAnnotators;
 import dev.rlhf4j.pipeline.Pipeline;
 import dev.rlhf4j.pipeline.RunConfig;
 import dev.rlhf4j.pipeline.Stage;
+import dev.rlhf4j.ppo.BestOfK;
+import dev.rlhf4j.ppo.BestOfN;
 import dev.rlhf4j.ppo.PolicyEvaluator;
 import dev.rlhf4j.ppo.PpoTrainer;
 import dev.rlhf4j.ppo.PromptSource;
+import dev.rlhf4j.ppo.RewardModels;
+import dev.rlhf4j.rm.Normalization;
 import dev.rlhf4j.rm.RewardInputs;
 import dev.rlhf4j.rm.RewardModel;
 import dev.rlhf4j.rm.RewardScorer;
@@ -262,6 +266,7 @@ public final class DemoRun {
                 run.ppo().maxNewTokens(), run.ppo().temperature().floatValue(), run.eval().seed(), 32, goldMetrics());
         Map<String, Object> table = new LinkedHashMap<>();
         Map<String, Object> samples = new LinkedHashMap<>();
+        BestOfNCurve bon = bestOfN(sftModel, rmModel, prompts);
         for (PolicyEvaluator.PolicyReport r : reports) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("gold_reward", r.metrics().get("gold"));
@@ -272,8 +277,13 @@ public final class DemoRun {
             row.put("response_length", r.metrics().get("response_length"));
             table.put(r.policy(), row);
             samples.put(r.policy(), r.samples());
+            if (r.policy().equals("sft")) {
+                table.put("best_of_" + bon.n(), bon.row());
+                samples.put("best_of_" + bon.n(), bon.samples());
+            }
         }
         summary.put("policies", table);
+        summary.put("best_of_n", bon.curve());
         summary.put("reward_model_accuracy", rewardModelAccuracy(rmModel));
         Map<String, Object> data = results.get(Stage.DATA);
         summary.put("annotator_agreement", data == null ? null : JSON.valueToTree(data.get("stats")).path("agreement"));
@@ -289,6 +299,65 @@ public final class DemoRun {
         summary.put("samples", samples);
         return summary;
     }
+
+    /**
+     * Best-of-n from the SFT policy on the evaluation prompts, at PPO's sampling temperature so its
+     * KL is comparable with PPO's: n samples per prompt ranked by the reward model. The row is the
+     * best of n; the curve every k ≤ n from the same samples (unbiased over subsets), against
+     * KL_bon(k) = log k − (k−1)/k.
+     */
+    private BestOfNCurve bestOfN(Path sftModel, Path rmModel, List<PromptSource.Prompt> prompts) throws IOException {
+        int n = demo.bestOfN();
+        List<BestOfN.Result> results;
+        Normalization normalization;
+        try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(sftModel);
+                Tokenizer rmTok = Tokenizer.load(rmModel); CausalLM sft = ModelDirectory.loadCausalLM(sftModel, m, true);
+                RewardModel rm = RewardModel.load(rmModel, m)) {
+            sft.setTrainable(false);
+            normalization = rm.normalization();
+            SamplingConfig sampling = new SamplingConfig(run.ppo().maxNewTokens(), run.ppo().temperature().floatValue(), 0,
+                    1f, false, List.of(), run.eval().seed());
+            results = BestOfN.sample(sft, tok, RewardModels.scorer(rm, rmTok), prompts, n, sampling, 64,
+                    BestOfN.MissingEos.RANK_LAST, m);
+        }
+        double[] goldCurve = BestOfN.curve(results, n, (p, d) -> gold.score(words(d.response()), d.endedWithEos()).value());
+        double[] rmCurve = BestOfN.curve(results, n, (p, d) -> normalization.apply(d.score()));
+        double[] grammatical = BestOfN.curve(results, n,
+                (p, d) -> gold.score(words(d.response()), d.endedWithEos()).grammatical() ? 1 : 0);
+        double[] eos = BestOfN.curve(results, n, (p, d) -> d.endedWithEos() ? 1 : 0);
+        double[] length = BestOfN.curve(results, n, (p, d) -> d.tokens());
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("gold_reward", goldCurve[n - 1]);
+        row.put("reward_model_score", rmCurve[n - 1]);
+        row.put("kl_to_sft", BestOfK.klBon(n));
+        row.put("grammatical_rate", grammatical[n - 1]);
+        row.put("eos_rate", eos[n - 1]);
+        row.put("response_length", length[n - 1]);
+        double[] kl = new double[n];
+        for (int k = 1; k <= n; k++) {
+            kl[k - 1] = BestOfK.klBon(k);
+        }
+        Map<String, Object> curve = new LinkedHashMap<>();
+        curve.put("n", n);
+        curve.put("kl_bon", kl);
+        curve.put("gold_reward", goldCurve);
+        curve.put("reward_model_score", rmCurve);
+        List<Map<String, Object>> samples = new ArrayList<>();
+        for (BestOfN.Result r : results.subList(0, Math.min(6, results.size()))) {
+            BestOfN.Draw best = r.draws().get(r.best());
+            Map<String, Object> sample = new LinkedHashMap<>();
+            sample.put("prompt", r.prompt().asJson());
+            sample.put("response", best.response());
+            sample.put("reward_model", best.score());
+            sample.put("gold", gold.score(words(best.response()), best.endedWithEos()).value());
+            samples.add(sample);
+        }
+        return new BestOfNCurve(n, row, curve, samples);
+    }
+
+    /** Best-of-n's table row, its curve over k = 1..n, and a few of its best samples. */
+    private record BestOfNCurve(int n, Map<String, Object> row, Map<String, Object> curve,
+            List<Map<String, Object>> samples) {}
 
     /**
      * Reward-model accuracy on the held-out split: against the annotators' majority label, and

@@ -21,7 +21,7 @@ class DemoQuickTest {
         Path run = tmp.resolve("demo");
         new DemoRun(run, true, List.of()).execute();
         JsonNode s = JSON.readTree(run.resolve("summary.json").toFile());
-        for (String policy : new String[] {"base", "sft", "ppo"}) {
+        for (String policy : new String[] {"base", "sft", "best_of_4", "ppo"}) {
             for (String row : new String[] {"gold_reward", "reward_model_score", "kl_to_sft", "grammatical_rate"}) {
                 assertTrue(s.path("policies").path(policy).path(row).isNumber(), policy + "." + row);
             }
@@ -35,6 +35,10 @@ class DemoQuickTest {
         assertTrue(s.at("/policies/ppo/reward_model_score").asDouble() > s.at("/policies/sft/reward_model_score").asDouble(),
                 s.path("policies").toString());
         assertEquals(0.0, s.at("/policies/sft/kl_to_sft").asDouble(), 1e-3);
+        // best-of-4 picks by the reward model: its score beats one sample's; its KL is log 4 - 3/4
+        assertTrue(s.at("/policies/best_of_4/reward_model_score").asDouble()
+                > s.at("/best_of_n/reward_model_score/0").asDouble(), s.path("best_of_n").toString());
+        assertEquals(Math.log(4) - 0.75, s.at("/policies/best_of_4/kl_to_sft").asDouble(), 1e-12);
         for (String png : new String[] {"sft_loss", "rm_accuracy", "ppo_reward", "ppo_kl", "gold_vs_sqrt_kl"}) {
             assertTrue(Files.size(run.resolve("plots/" + png + ".png")) > 1000, png);
         }
