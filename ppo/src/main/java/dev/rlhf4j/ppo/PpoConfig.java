@@ -1,6 +1,9 @@
 package dev.rlhf4j.ppo;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.config.TrainingConfig;
 
 /**
@@ -152,6 +155,8 @@ public record PpoConfig(
         @JsonProperty("save_every") Integer saveEvery,
         @JsonProperty("keep_checkpoints") Integer keepCheckpoints) {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     public PpoConfig {
         policy = required("policy", policy);
         reference = reference == null ? policy : reference;
@@ -231,6 +236,28 @@ public record PpoConfig(
             if (grouped) {
                 gamma = null;
             }
+        }
+    }
+
+    /**
+     * This config with another algorithm and output directory, every other key kept: a second online
+     * method run next to PPO on the same prompts, rollout sizes, KL coefficient and learning rate (the
+     * demo's comparison). {@code num_generations} takes the new algorithm's default unless given; keys
+     * the old algorithm ignored (null) take their defaults.
+     *
+     * @param numGenerations responses per prompt; null for the algorithm's default
+     * @param output the final policy's directory; null for {@code <run>/model}
+     */
+    public PpoConfig withAlgorithm(Algorithm algorithm, Integer numGenerations, String output) {
+        ObjectNode node = JSON.valueToTree(this); // the keys this algorithm ignores are null: the constructor re-defaults them
+        node.put("algorithm", algorithm.configName());
+        node.put("num_generations", numGenerations);
+        node.put("output", output);
+        try {
+            return JSON.treeToValue(node, PpoConfig.class);
+        } catch (JsonProcessingException e) { // the compact constructor's message, which names the key
+            throw new IllegalArgumentException("ppo." + (e.getCause() != null ? e.getCause().getMessage()
+                    : e.getOriginalMessage()), e);
         }
     }
 

@@ -3,6 +3,9 @@ package dev.rlhf4j.ppo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -110,6 +113,24 @@ class CriticFreeTrainerTest {
             assertScoreRises("reinforce_pp", train(config("reinforce_pp", 30, 0, "\"num_generations\": 1,"),
                     tmp.resolve("rpp"), m, null, RunHook.NONE));
         }
+    }
+
+    /** PpoModels loads no critic for a critic-free algorithm; a critic key that PPO would reject is ignored. */
+    @Test
+    void noCriticIsLoaded(@TempDir Path tmp) throws IOException {
+        String models = "{\"policy\": \"%s\", \"reward_model\": \"%s\", \"prompts\": \"unused\", \"critic\": \"%s\","
+                + " \"algorithm\": \"%s\"}";
+        Path missing = tmp.resolve("no-critic-here");
+        PpoConfig rloo = JSON.readValue(models.formatted(Fixtures.parityModel("gpt2"), Fixtures.parityModel("gpt2-rm"),
+                missing, "rloo"), PpoConfig.class);
+        try (PpoModels loaded = PpoModels.load(rloo)) {
+            assertNull(loaded.models().critic());
+            assertNotNull(loaded.models().reward());
+        }
+        PpoConfig ppo = JSON.readValue(models.formatted(Fixtures.parityModel("gpt2"), Fixtures.parityModel("gpt2-rm"),
+                missing, "ppo"), PpoConfig.class);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PpoModels.load(ppo).close());
+        assertTrue(e.getMessage().startsWith("ppo.critic: " + missing + " has no tokenizer.json"), e.getMessage());
     }
 
     /** GRPO: N iterations, stop as if killed, resume to 2N equals 2N straight, bit for bit; no critic in the checkpoint. */

@@ -68,6 +68,30 @@ class PpoConfigTest {
         assertEquals(Algorithm.RLOO, config(", \"algorithm\": \"rloo\"").algorithm());
     }
 
+    /** The demo's second method: the same run settings under another algorithm, into its own output. */
+    @Test
+    void withAlgorithmKeepsEverythingElse() throws IOException {
+        PpoConfig ppo = config(", \"lr\": 3e-4, \"batch_size\": 32, \"kl_coef\": 0.1, \"critic_lr\": 1e-3,"
+                + " \"output\": \"runs/x/ppo/model\"");
+        PpoConfig grpo = ppo.withAlgorithm(Algorithm.GRPO, null, "runs/x/grpo/model");
+        assertEquals(Algorithm.GRPO, grpo.algorithm());
+        assertEquals(4, grpo.numGenerations());
+        assertEquals(8, grpo.promptsPerIteration());
+        assertEquals("runs/x/grpo/model", grpo.output());
+        assertEquals(3e-4, grpo.lr());
+        assertEquals(0.1, grpo.klCoef());
+        assertEquals(Advantages.ScaleRewards.GROUP, grpo.scaleRewards());
+        assertNull(grpo.critic());
+        assertEquals(8, ppo.withAlgorithm(Algorithm.RLOO, 8, null).numGenerations());
+        PpoConfig back = grpo.withAlgorithm(Algorithm.PPO, null, "runs/x/ppo/model");
+        assertEquals(1, back.numGenerations());
+        assertEquals("reward_model", back.critic());
+        assertEquals(1.0, back.gamma());
+        assertEquals("ppo.num_generations must divide batch_size (32, the rollouts per iteration), but is: 5",
+                assertThrows(IllegalArgumentException.class, () -> ppo.withAlgorithm(Algorithm.GRPO, 5, null))
+                        .getMessage());
+    }
+
     @Test
     void errorsNameTheKey() {
         assertEquals("num_generations must be >= 2 for algorithm rloo (the baseline of a response is the other"
