@@ -1,7 +1,6 @@
 package dev.rlhf4j.ppo;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.config.TrainingConfig;
@@ -254,10 +253,13 @@ public record PpoConfig(
         node.put("num_generations", numGenerations);
         node.put("output", output);
         try {
-            return JSON.treeToValue(node, PpoConfig.class);
-        } catch (JsonProcessingException e) { // the compact constructor's message, which names the key
-            throw new IllegalArgumentException("ppo." + (e.getCause() != null ? e.getCause().getMessage()
-                    : e.getOriginalMessage()), e);
+            return JSON.convertValue(node, PpoConfig.class);
+        } catch (IllegalArgumentException e) { // Jackson's wrapper around the compact constructor's message, which names the key
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            throw new IllegalArgumentException("ppo." + cause.getMessage(), e);
         }
     }
 
