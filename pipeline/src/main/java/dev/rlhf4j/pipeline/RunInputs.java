@@ -55,7 +55,7 @@ final class RunInputs {
             dir(Stage.PPO, "ppo.policy", Path.of(ppo.policy()));
             dir(Stage.PPO, "ppo.reference", Path.of(ppo.reference()));
             dir(Stage.PPO, "ppo.reward_model", ppo.rewardModel() == null ? null : Path.of(ppo.rewardModel()));
-            if (!Set.of("reward_model", "policy", "shared").contains(ppo.critic())) {
+            if (ppo.critic() != null && !Set.of("reward_model", "policy", "shared").contains(ppo.critic())) {
                 dir(Stage.PPO, "ppo.critic", Path.of(ppo.critic()));
             }
             file(Stage.PPO, "ppo.prompts", Path.of(ppo.prompts()));

@@ -18,6 +18,7 @@ final class IterationStats {
         double ratioVar;
         double vfClipfrac;
         double ptxLoss;
+        double kl;
     }
 
     int steps;
@@ -32,6 +33,7 @@ final class IterationStats {
     double vfClipfrac;
     double policyGradNorm;
     double ptx;
+    double kl;
     double firstRatioMean = Double.NaN;
     double firstClipfrac = Double.NaN;
     double policyLr;
@@ -50,6 +52,7 @@ final class IterationStats {
         vfClipfrac += s.vfClipfrac;
         this.policyGradNorm += policyGradNorm;
         ptx += s.ptxLoss;
+        kl += s.kl;
         if (first) {
             firstRatioMean = s.ratioMean;
             firstClipfrac = s.clipfrac;

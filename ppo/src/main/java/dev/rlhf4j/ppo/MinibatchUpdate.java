@@ -22,6 +22,10 @@ import java.util.List;
  * with the clipped policy and value losses of {@link PpoLosses} and, for PPO-ptx (InstructGPT),
  * the policy's next-token loss on the next pretraining texts, taken in order and cycled. The
  * gradients are left in the parameters for the {@link dev.rlhf4j.core.train.OptimizerStep}.
+ *
+ * <p>The critic-free algorithms have no value term: rloo and reinforce_pp use the same clipped
+ * policy loss (a mean over the minibatch's real tokens, as OpenRLHF's token-level policy loss);
+ * grpo uses {@link PpoLosses#groupPolicyLoss}, which adds the k3 KL to the reference.
  */
 final class MinibatchUpdate {
 
@@ -52,11 +56,13 @@ final class MinibatchUpdate {
      * @param oldLogprobs (B, N) log-probs at rollout
      * @param oldValues (B, N) values at rollout
      * @param advantages (B, N) whitened advantages
-     * @param returns (B, N) GAE returns
+     * @param returns (B, N) GAE returns (unused without a critic)
+     * @param refLogprobs (B, N) reference log-probs (read by grpo's KL term)
+     * @param beta the current KL coefficient (grpo's loss)
      * @param parent the iteration's manager; the minibatch's arrays and graph live in a scope of their own
      */
     IterationStats.Minibatch backward(Rollout r, long[] rows, NDArray oldLogprobs, NDArray oldValues, NDArray advantages,
-            NDArray returns, float temperature, NDManager parent) {
+            NDArray returns, NDArray refLogprobs, double beta, float temperature, NDManager parent) {
         IterationStats.Minibatch s = new IterationStats.Minibatch();
         try (NDManager m = parent.newSubManager();
                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -65,14 +71,29 @@ final class MinibatchUpdate {
             NDArray logits = mb.responseSlice(models.policy()
                     .forward(mb.ids(), mb.attentionMask(), mb.positions(), null, false).logits()); // (b, N, V)
             NDArray newLogprobs = LogProbs.logProbsOf(logits, mb.responses(), temperature); // (b, N)
-            PpoLosses.PolicyLoss pl = PpoLosses.policyLoss(newLogprobs, Rollout.take(oldLogprobs, idx),
-                    Rollout.take(advantages, idx), mb.mask(), cfg.clipRange().floatValue());
-            NDArray newValues = mb.responseSlice(models.critic().values(mb.ids(), mb.attentionMask())); // (b, N)
-            PpoLosses.ValueLoss vl = PpoLosses.valueLoss(newValues, Rollout.take(oldValues, idx),
-                    Rollout.take(returns, idx), mb.mask(), cfg.clipRangeValue().floatValue());
+            PpoLosses.PolicyLoss pl;
+            if (cfg.algorithm() == Algorithm.GRPO) {
+                PpoLosses.GroupPolicyLoss gl = PpoLosses.groupPolicyLoss(newLogprobs, Rollout.take(oldLogprobs, idx),
+                        Rollout.take(refLogprobs, idx), Rollout.take(advantages, idx), mb.mask(),
+                        cfg.clipRange().floatValue(), (float) beta, cfg.lossType(), cfg.maxNewTokens());
+                pl = gl.stats();
+                s.kl = gl.kl();
+            } else {
+                pl = PpoLosses.policyLoss(newLogprobs, Rollout.take(oldLogprobs, idx), Rollout.take(advantages, idx),
+                        mb.mask(), cfg.clipRange().floatValue());
+            }
+            PpoLosses.ValueLoss vl = null;
+            if (models.critic() != null) { // PPO only
+                NDArray newValues = mb.responseSlice(models.critic().values(mb.ids(), mb.attentionMask())); // (b, N)
+                vl = PpoLosses.valueLoss(newValues, Rollout.take(oldValues, idx), Rollout.take(returns, idx), mb.mask(),
+                        cfg.clipRangeValue().floatValue());
+                s.vfLoss = vl.vfLoss().getFloat();
+                s.vfClipfrac = vl.vfClipfrac();
+            }
             NDArray entropy = PpoLosses.entropyMean(logits, mb.mask(), temperature);
             // coefficients as arrays of this scope: the backward reads them (see Scalars)
-            NDArray loss = pl.pgLoss().add(vl.vfLoss().mul(Scalars.of(pl.pgLoss(), cfg.vfCoef().floatValue())));
+            NDArray loss = vl == null ? pl.pgLoss()
+                    : pl.pgLoss().add(vl.vfLoss().mul(Scalars.of(pl.pgLoss(), cfg.vfCoef().floatValue())));
             if (cfg.entropyCoef() > 0) {
                 loss = loss.sub(entropy.mul(Scalars.of(entropy, cfg.entropyCoef().floatValue())));
             }
@@ -84,13 +105,11 @@ final class MinibatchUpdate {
             gc.backward(loss);
             s.loss = loss.getFloat();
             s.pgLoss = pl.pgLoss().getFloat();
-            s.vfLoss = vl.vfLoss().getFloat();
             s.entropy = entropy.getFloat();
             s.approxKl = pl.approxKl();
             s.clipfrac = pl.clipfrac();
             s.ratioMean = pl.ratioMean();
             s.ratioVar = pl.ratioVar();
-            s.vfClipfrac = vl.vfClipfrac();
         }
         return s;
     }

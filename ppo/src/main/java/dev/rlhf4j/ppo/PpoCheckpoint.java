@@ -17,6 +17,8 @@ import java.util.Map;
  * What a PPO checkpoint holds, so that a resumed run equals an uninterrupted one bit for bit: the
  * policy and the critic (model directories), both optimizers' moments, the optimizer step count,
  * β, the RNG, the prompt order position and the PPO-ptx position, and the config it was saved with.
+ * A critic-free algorithm ({@link Algorithm#criticFree()}) has no critic and no critic optimizer:
+ * neither is written nor expected.
  */
 final class PpoCheckpoint {
 
@@ -47,14 +49,16 @@ final class PpoCheckpoint {
         return new Position(0, new SeededRng(cfg.seed()), cfg.klController());
     }
 
-    /** Restores everything a checkpoint holds into the running objects and returns the position. */
+    /** Restores everything a checkpoint holds into the running objects and returns the position; {@code criticOpt} is null without a critic. */
     static Position restore(Checkpoint ck, PpoConfig cfg, PpoTrainer.Models models, AdamW policyOpt, AdamW criticOpt,
             OptimizerStep update, PromptSource prompts, MinibatchUpdate minibatches) throws IOException {
         TrainerState state = ck.state();
         loadInto(models.policy(), ck);
-        models.critic().loadWeights(ck.resolve(CRITIC));
         policyOpt.load(ck.resolve(POLICY_OPTIMIZER));
-        criticOpt.load(ck.resolve(CRITIC_OPTIMIZER));
+        if (models.critic() != null) {
+            models.critic().loadWeights(ck.resolve(CRITIC));
+            criticOpt.load(ck.resolve(CRITIC_OPTIMIZER));
+        }
         update.resumeAt(state.optimizerStep());
         prompts.seek(state.epoch(), (int) state.dataPosition());
         minibatches.seekPtx(((Number) state.extra().getOrDefault(PTX_POSITION, 0)).intValue());
@@ -73,9 +77,11 @@ final class PpoCheckpoint {
                 Map.of(BETA, position.kl.beta(), PTX_POSITION, minibatches.ptxPosition()), ConfigChanges.snapshot(cfg));
         checkpoints.save(state, dir -> {
             ModelDirectory.saveCausalLM(dir.resolve(POLICY), models.policy(), models.tokenizer());
-            models.critic().save(dir.resolve(CRITIC));
             policyOpt.save(dir.resolve(POLICY_OPTIMIZER));
-            criticOpt.save(dir.resolve(CRITIC_OPTIMIZER));
+            if (models.critic() != null) {
+                models.critic().save(dir.resolve(CRITIC));
+                criticOpt.save(dir.resolve(CRITIC_OPTIMIZER));
+            }
         });
     }
 

@@ -1,12 +1,26 @@
 package dev.rlhf4j.ppo;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.config.TrainingConfig;
 
 /**
  * The {@code ppo:} section of a run config. Every default is PPO-NOTES.md's (the published
  * implementation details: lm-human-preferences, summarize-from-feedback, "N+ implementation
  * details of RLHF with PPO", TRL); each key is validated with a message that names it.
+ *
+ * <p><b>Critic-free algorithms.</b> With {@code algorithm} {@code rloo}, {@code grpo} or {@code
+ * reinforce_pp} no critic is loaded or trained. The keys only PPO reads ({@code critic}, {@code
+ * critic_lr}, {@code vf_coef}, {@code clip_range_value}, {@code lam}, {@code whiten_rewards}; and
+ * {@code gamma} for rloo and grpo, whose advantage is one number per sequence) are then ignored and
+ * resolved to null (false for {@code whiten_rewards}), so the resolved config and the checkpoint
+ * show that they took no part: a template with every key set stays usable with {@code --set
+ * ppo.algorithm=grpo}. Likewise {@code scale_rewards} and {@code loss_type} are resolved to null
+ * for every algorithm but grpo. {@code batch_size} counts rollouts (completions, as TRL's
+ * generation batch does): each iteration samples {@code batch_size / num_generations} prompts and
+ * generates {@code num_generations} responses for each, so {@code num_generations} must divide
+ * {@code batch_size}.
  *
  * <p><b>Models.</b>
  *
@@ -19,9 +33,22 @@ import dev.rlhf4j.core.config.TrainingConfig;
  * @param prompts JSONL of prompts, {@code "prompt"} text or {@code "messages"} (required)
  * @param output directory for the final policy; default {@code <run>/model}
  * @param seed fixes prompt order, sampling and head initialisation (default 0)
+ *     <p><b>Algorithm.</b>
+ * @param algorithm {@code ppo} (default), {@code rloo}, {@code grpo} or {@code reinforce_pp}
+ *     ({@link Algorithm})
+ * @param numGenerations responses sampled per prompt, k (TRL's {@code num_generations}); default 4
+ *     for rloo and grpo, which need k ≥ 2 for a group baseline, 1 for ppo and reinforce_pp
+ * @param scaleRewards grpo: divide the group-centred score by the std of its {@code group}
+ *     (default, GRPO), of the whole {@code batch}, or not at all ({@code none}, Dr. GRPO); TRL's
+ *     {@code scale_rewards}
+ * @param lossType grpo: how the per-token loss is averaged (TRL's {@code loss_type}): {@code grpo}
+ *     (default: per-sequence mean, then the mean over sequences), {@code bnpo} (mean over the
+ *     minibatch's tokens), {@code dr_grpo} (sum over tokens divided by rows × {@code
+ *     max_new_tokens}; Liu et al., 2025)
  *     <p><b>Rollouts.</b>
  * @param iterations PPO iterations (default 100)
- * @param batchSize prompts (rollouts) per iteration (default 16)
+ * @param batchSize rollouts per iteration (default 16): {@code batch_size / num_generations} prompts,
+ *     each sampled {@code num_generations} times
  * @param numMiniBatches minibatches per PPO epoch (default 1)
  * @param ppoEpochs passes over each batch (default 4)
  * @param maxPromptLength prompts are cut from the left to this many tokens (default 256)
@@ -30,18 +57,19 @@ import dev.rlhf4j.core.config.TrainingConfig;
  * @param topK 0 = off (default)
  * @param topP 1 = off (default)
  *     <p><b>Reward and KL.</b>
- * @param klCoef fixed β (default 0.05)
+ * @param klCoef fixed β (default 0.05); grpo: the coefficient of the k3 KL term in the loss
  * @param adaptiveKl Ziegler et al.'s adaptive controller instead of a fixed β (default false)
  * @param initKlCoef adaptive controller's initial β (default 0.2)
  * @param klTarget adaptive controller's target KL in nats per sequence (default 6)
  * @param klHorizon adaptive controller's horizon in samples (default 10000)
- * @param klEstimator k1 (default), k3 or abs
+ * @param klEstimator k1 (default), k3 or abs: the KL in the reward (ppo, rloo, reinforce_pp) and in
+ *     {@code objective/kl}; grpo's loss always uses k3
  * @param rewardClip clip normalised scores to ±this; 0 = off (default)
  * @param missingEos replace (default), subtract or ignore
  * @param missingEosPenalty the replacement score, or the amount subtracted (default −1)
  * @param whitenRewards whiten per-token rewards before GAE (default false)
  *     <p><b>Advantages and losses.</b>
- * @param gamma discount (default 1.0)
+ * @param gamma discount (default 1.0; ppo and reinforce_pp)
  * @param lam GAE λ (default 0.95)
  * @param clipRange policy ratio clip ε (default 0.2)
  * @param clipRangeValue value clip ε_v (default 0.2)
@@ -78,6 +106,10 @@ public record PpoConfig(
         @JsonProperty("prompts") String prompts,
         @JsonProperty("output") String output,
         @JsonProperty("seed") Long seed,
+        @JsonProperty("algorithm") Algorithm algorithm,
+        @JsonProperty("num_generations") Integer numGenerations,
+        @JsonProperty("scale_rewards") Advantages.ScaleRewards scaleRewards,
+        @JsonProperty("loss_type") PpoLosses.LossType lossType,
         @JsonProperty("iterations") Integer iterations,
         @JsonProperty("batch_size") Integer batchSize,
         @JsonProperty("num_mini_batches") Integer numMiniBatches,
@@ -122,14 +154,30 @@ public record PpoConfig(
         @JsonProperty("save_every") Integer saveEvery,
         @JsonProperty("keep_checkpoints") Integer keepCheckpoints) {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     public PpoConfig {
         policy = required("policy", policy);
         reference = reference == null ? policy : reference;
         critic = critic == null ? "reward_model" : critic;
         prompts = required("prompts", prompts);
         seed = seed == null ? 0L : seed;
+        algorithm = algorithm == null ? Algorithm.PPO : algorithm;
+        boolean grouped = algorithm == Algorithm.RLOO || algorithm == Algorithm.GRPO;
+        numGenerations = atLeast("num_generations", numGenerations, grouped ? 4 : 1, 1);
+        if (grouped && numGenerations < 2) {
+            throw new IllegalArgumentException("num_generations must be >= 2 for algorithm " + algorithm.configName()
+                    + " (the baseline of a response is the other responses to its prompt), but is: " + numGenerations);
+        }
         iterations = atLeast("iterations", iterations, 100, 1);
         batchSize = atLeast("batch_size", batchSize, 16, 1);
+        if (batchSize % numGenerations != 0) {
+            throw new IllegalArgumentException("num_generations must divide batch_size (" + batchSize + ", the rollouts"
+                    + " per iteration), but is: " + numGenerations);
+        }
+        boolean grpo = algorithm == Algorithm.GRPO;
+        scaleRewards = !grpo ? null : scaleRewards == null ? Advantages.ScaleRewards.GROUP : scaleRewards;
+        lossType = !grpo ? null : lossType == null ? PpoLosses.LossType.GRPO : lossType;
         numMiniBatches = atLeast("num_mini_batches", numMiniBatches, 1, 1);
         if (batchSize % numMiniBatches != 0) {
             throw new IllegalArgumentException("num_mini_batches must divide batch_size (" + batchSize + "), but is: "
@@ -177,6 +225,47 @@ public record PpoConfig(
         numSamples = atLeast("num_samples", numSamples, 4, 0);
         saveEvery = atLeast("save_every", saveEvery, 0, 0);
         keepCheckpoints = atLeast("keep_checkpoints", keepCheckpoints, 2, 1);
+        if (algorithm.criticFree()) { // read only by PPO's critic and GAE: shown as unused (see the class comment)
+            critic = null;
+            criticLr = null;
+            vfCoef = null;
+            clipRangeValue = null;
+            lam = null;
+            whitenRewards = false;
+            if (grouped) {
+                gamma = null;
+            }
+        }
+    }
+
+    /**
+     * This config with another algorithm and output directory, every other key kept: a second online
+     * method run next to PPO on the same prompts, rollout sizes, KL coefficient and learning rate (the
+     * demo's comparison). {@code num_generations} takes the new algorithm's default unless given; keys
+     * the old algorithm ignored (null) take their defaults.
+     *
+     * @param numGenerations responses per prompt; null for the algorithm's default
+     * @param output the final policy's directory; null for {@code <run>/model}
+     */
+    public PpoConfig withAlgorithm(Algorithm algorithm, Integer numGenerations, String output) {
+        ObjectNode node = JSON.valueToTree(this); // the keys this algorithm ignores are null: the constructor re-defaults them
+        node.put("algorithm", algorithm.configName());
+        node.put("num_generations", numGenerations);
+        node.put("output", output);
+        try {
+            return JSON.convertValue(node, PpoConfig.class);
+        } catch (IllegalArgumentException e) { // Jackson's wrapper around the compact constructor's message, which names the key
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            throw new IllegalArgumentException("ppo." + cause.getMessage(), e);
+        }
+    }
+
+    /** Prompts sampled per iteration: {@code batch_size / num_generations}. */
+    public int promptsPerIteration() {
+        return batchSize / numGenerations;
     }
 
     /** Rollouts per minibatch. */

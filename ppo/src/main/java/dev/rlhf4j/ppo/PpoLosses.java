@@ -33,6 +33,33 @@ public final class PpoLosses {
     public record PolicyLoss(
             NDArray pgLoss, NDArray ratio, float clipfrac, float approxKl, float ratioMean, float ratioVar) {}
 
+    /** How GRPO's per-token loss is averaged into one number (TRL's {@code loss_type}). */
+    public enum LossType {
+        /** Each sequence's mean over its tokens, then the mean over sequences (GRPO). */
+        GRPO,
+        /** The mean over every real token of the minibatch. */
+        BNPO,
+        /** The sum over tokens divided by rows × the maximum response length, a constant (Dr. GRPO). */
+        DR_GRPO;
+
+        /** The config value: {@code grpo}, {@code bnpo}, {@code dr_grpo}. */
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * GRPO's loss and its statistics.
+     *
+     * @param loss scalar, differentiable: the clipped surrogate plus {@code β·k3} per token, averaged
+     *     as the {@link LossType} says
+     * @param stats the clipped surrogate's statistics (as {@link #policyLoss}; its {@code pgLoss} is
+     *     {@code loss})
+     * @param kl mean over real tokens of the k3 KL to the reference
+     */
+    public record GroupPolicyLoss(NDArray loss, PolicyLoss stats, float kl) {}
+
     /**
      * The clipped value loss and its statistic.
      *
@@ -74,6 +101,52 @@ public final class PpoLosses {
         float ratioMean = Masked.maskedMean(ratio, mask).getFloat();
         float ratioVar = realTokens(mask) >= 2 ? Masked.maskedVar(ratio, mask).getFloat() : Float.NaN;
         return new PolicyLoss(pgLoss, ratio, clipfrac, approxKl, ratioMean, ratioVar);
+    }
+
+    /**
+     * GRPO's loss (Shao et al., 2024), as TRL's {@code GRPOTrainer._compute_loss} (trl/trainer/grpo_trainer.py)
+     * with token-level importance sampling:
+     *
+     * <pre>
+     * ratio    = exp(logp − logp_old)
+     * surr_t   = max(−A·ratio, −A·clip(ratio, 1 − ε, 1 + ε))
+     * k3_t     = exp(logp_ref − logp) − (logp_ref − logp) − 1      (Schulman's k3, ≥ 0, with gradient)
+     * loss_t   = surr_t + β · k3_t
+     * grpo:    mean_b( Σ_t loss_t·m / max(Σ_t m, 1) )
+     * bnpo:    Σ loss_t·m / max(Σ m, 1)
+     * dr_grpo: Σ loss_t·m / (B · maxLength)
+     * </pre>
+     *
+     * @param logProbs (B, T) log-probs under the current policy (with graph)
+     * @param oldLogProbs (B, T) log-probs at rollout
+     * @param refLogProbs (B, T) log-probs under the reference
+     * @param advantages (B, T) the group advantage of each sequence on its real tokens
+     * @param mask (B, T) real response tokens
+     * @param clipRange ε in (0, 1)
+     * @param beta the KL coefficient β ≥ 0
+     * @param lossType the averaging
+     * @param maxLength Dr. GRPO's constant: the maximum response length ({@code max_new_tokens})
+     */
+    public static GroupPolicyLoss groupPolicyLoss(NDArray logProbs, NDArray oldLogProbs, NDArray refLogProbs,
+            NDArray advantages, NDArray mask, float clipRange, float beta, LossType lossType, int maxLength) {
+        PolicyLoss token = policyLoss(logProbs, oldLogProbs, advantages, mask, clipRange); // its stats; loss rebuilt below
+        NDArray negAdvantages = advantages.neg(); // (B, T)
+        NDArray pgLoss1 = negAdvantages.mul(token.ratio()); // (B, T)
+        NDArray pgLoss2 = negAdvantages.mul(token.ratio().clip(1f - clipRange, 1f + clipRange)); // (B, T)
+        NDArray refLogRatio = refLogProbs.sub(logProbs); // (B, T)
+        NDArray k3 = refLogRatio.exp().sub(refLogRatio).sub(Scalars.of(refLogRatio, 1f)); // (B, T)
+        NDArray perToken = pgLoss1.maximum(pgLoss2).add(k3.mul(Scalars.of(k3, beta))); // (B, T)
+        NDArray m = mask.toType(DataType.FLOAT32, false); // (B, T)
+        NDArray masked = perToken.mul(m); // (B, T)
+        NDArray loss = switch (lossType) {
+            case GRPO -> masked.sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(1f)).mean();
+            case BNPO -> masked.sum().div(m.sum().maximum(1f));
+            case DR_GRPO -> masked.sum().div(Scalars.of(masked, (float) (m.getShape().get(0) * maxLength)));
+        };
+        float kl = Masked.maskedMean(k3, mask).getFloat();
+        PolicyLoss stats = new PolicyLoss(loss, token.ratio(), token.clipfrac(), token.approxKl(), token.ratioMean(),
+                token.ratioVar());
+        return new GroupPolicyLoss(loss, stats, kl);
     }
 
     /**

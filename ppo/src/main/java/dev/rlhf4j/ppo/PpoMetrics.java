@@ -5,7 +5,9 @@ import java.util.List;
 /**
  * The keys PPO writes to {@code metrics.jsonl}, one line per logged iteration (besides the shared
  * {@code step, loss, lr, grad_norm, tokens_per_s}). Named as TRL's PPO trainer names them where it
- * has them; the README's metrics table is checked against {@link #ALL}.
+ * has them; the README's metrics table is checked against {@link #ALL}. Without a critic
+ * ({@link Algorithm#criticFree()}) {@code loss/value}, {@code val/*} and {@code lr/critic} are not
+ * written.
  */
 public final class PpoMetrics {
 
@@ -19,6 +21,8 @@ public final class PpoMetrics {
     public static final String SCORES_RAW = "objective/scores_raw";
     public static final String RLHF_REWARD = "objective/rlhf_reward";
     public static final String BETA = "objective/beta";
+    /** rloo and grpo: the share of prompts whose k scores are all equal (TRL's {@code frac_reward_zero_std}). */
+    public static final String FRAC_REWARD_ZERO_STD = "objective/frac_reward_zero_std";
     public static final String APPROX_KL = "policy/approxkl";
     public static final String CLIPFRAC = "policy/clipfrac";
     public static final String RATIO_MEAN = "policy/ratio_mean";
@@ -28,6 +32,8 @@ public final class PpoMetrics {
     public static final String LOSS_POLICY = "loss/policy";
     public static final String LOSS_VALUE = "loss/value";
     public static final String LOSS_PTX = "loss/ptx";
+    /** grpo: the mean per-token k3 KL to the reference in the loss (before β; TRL's {@code kl}). */
+    public static final String LOSS_KL = "loss/kl";
     public static final String VALUE_CLIPFRAC = "val/clipfrac";
     public static final String EXPLAINED_VARIANCE = "val/explained_variance";
     public static final String VALUE_MEAN = "val/mean";
@@ -45,7 +51,7 @@ public final class PpoMetrics {
 
     /** Every key above, in the order they are logged. */
     public static final List<String> ALL = List.of(KL, KL_K3, ENTROPY, NON_SCORE_REWARD, SCORES, SCORES_RAW,
-            RLHF_REWARD, BETA, APPROX_KL, CLIPFRAC, RATIO_MEAN, RATIO_VAR, FIRST_RATIO_MEAN, FIRST_CLIPFRAC,
-            LOSS_POLICY, LOSS_VALUE, LOSS_PTX, VALUE_CLIPFRAC, EXPLAINED_VARIANCE, VALUE_MEAN, RESPONSE_LENGTH, EOS_RATE,
+            RLHF_REWARD, BETA, FRAC_REWARD_ZERO_STD, APPROX_KL, CLIPFRAC, RATIO_MEAN, RATIO_VAR, FIRST_RATIO_MEAN, FIRST_CLIPFRAC,
+            LOSS_POLICY, LOSS_VALUE, LOSS_KL, LOSS_PTX, VALUE_CLIPFRAC, EXPLAINED_VARIANCE, VALUE_MEAN, RESPONSE_LENGTH, EOS_RATE,
             SKIPPED_STEPS, LR_POLICY, LR_CRITIC, TIME_GENERATE, TIME_SCORE, TIME_TRAIN, TOKENS_PER_S);
 }

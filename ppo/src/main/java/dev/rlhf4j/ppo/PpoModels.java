@@ -15,7 +15,9 @@ import java.nio.file.Path;
  * RewardModels#scorer}, so it may have a tokenizer of its own) and the critic ({@code
  * reward_model}: a copy of the reward model; {@code policy}: the SFT trunk with a fresh head;
  * {@code shared}: a value head on the policy's trunk; or a reward-model directory). The reference
- * and a critic that reads the policy's tokens must share the policy's tokenizer.
+ * and a critic that reads the policy's tokens must share the policy's tokenizer. The critic-free
+ * algorithms ({@link Algorithm#criticFree()}) load no critic: {@link PpoTrainer.Models#critic()} is
+ * null.
  */
 final class PpoModels implements AutoCloseable {
 
@@ -45,17 +47,20 @@ final class PpoModels implements AutoCloseable {
         }
         Path rewardDir = Path.of(cfg.rewardModel());
         checkSameTokenizer(policyDir, Path.of(cfg.reference()), "reference");
-        switch (cfg.critic()) {
-            case "shared", "policy" -> { }
-            case "reward_model" -> checkSameTokenizer(policyDir, rewardDir, "reward_model");
-            default -> checkSameTokenizer(policyDir, Path.of(cfg.critic()), "critic");
+        boolean withCritic = !cfg.algorithm().criticFree();
+        if (withCritic) {
+            switch (cfg.critic()) {
+                case "shared", "policy" -> { }
+                case "reward_model" -> checkSameTokenizer(policyDir, rewardDir, "reward_model");
+                default -> checkSameTokenizer(policyDir, Path.of(cfg.critic()), "critic");
+            }
         }
         tokenizer = Tokenizer.load(policyDir);
         rewardTokenizer = Tokenizer.load(rewardDir);
         CausalLM policy = ModelDirectory.loadCausalLM(policyDir, manager, true);
         CausalLM reference = ModelDirectory.loadCausalLM(Path.of(cfg.reference()), manager, true);
         RewardModel rm = RewardModel.load(rewardDir, manager);
-        ValueModel critic = switch (cfg.critic()) {
+        ValueModel critic = !withCritic ? null : switch (cfg.critic()) {
             case "shared" -> new PolicyValueHead(policy, cfg.seed());
             case "reward_model" -> RewardModels.critic(RewardModel.load(rewardDir, manager), tokenizer);
             case "policy" -> RewardModels.critic(RewardModel.fromCausalLm(policyDir, manager, cfg.seed()), tokenizer);
@@ -87,7 +92,7 @@ final class PpoModels implements AutoCloseable {
 
     @Override
     public void close() {
-        if (models != null) {
+        if (models != null && models.critic() != null) {
             models.critic().close();
         }
         if (tokenizer != null) {

@@ -56,6 +56,11 @@ import java.util.function.Function;
  *   <li>update β; log metrics and samples; checkpoint on schedule; stop if the ratio explodes.
  * </ol>
  *
+ * <p>The same loop runs the critic-free algorithms ({@code ppo.algorithm}: {@link Algorithm}): rloo,
+ * grpo and reinforce_pp sample {@code num_generations} responses per prompt, load and score no
+ * critic, form their advantages as {@link Advantages} says (step 4) and have no value loss (step 5;
+ * grpo adds its k3 KL term to the loss instead of the reward). Steps 1–3 and 6 are the same.
+ *
  * <p>The parts: {@link PpoModels} loads the four models, {@link MinibatchUpdate} is one
  * minibatch's forward and backward, {@link dev.rlhf4j.core.train.OptimizerStep} the update of
  * policy and critic together, {@link IterationStats} and {@link PpoMetrics} what is logged, {@link
@@ -74,7 +79,7 @@ public final class PpoTrainer {
      * @param policy trained, starts from SFT
      * @param reference frozen copy of the SFT policy
      * @param reward frozen scorer of whole sequences
-     * @param critic trained value model
+     * @param critic trained value model; null (or ignored) for the critic-free algorithms
      */
     public record Models(CausalLM policy, CausalLM reference, SequenceScorer reward, ValueModel critic,
             Tokenizer tokenizer) {}
@@ -111,7 +116,11 @@ public final class PpoTrainer {
     public PpoTrainer(PpoConfig cfg, Models models, List<PromptSource.Prompt> prompts, Path runDir,
             List<SampleMetric> sampleMetrics, OnConfigChange onConfigChange) {
         this.cfg = cfg;
-        this.models = models;
+        if (!cfg.algorithm().criticFree() && models.critic() == null) {
+            throw new IllegalArgumentException("ppo: algorithm ppo needs a critic (ppo.critic), but none was given");
+        }
+        this.models = cfg.algorithm().criticFree() // a critic passed in is not used, trained or saved
+                ? new Models(models.policy(), models.reference(), models.reward(), null, models.tokenizer()) : models;
         this.prompts = new PromptSource(prompts, cfg.seed());
         this.runDir = runDir;
         this.sampleMetrics = List.copyOf(sampleMetrics);
@@ -157,17 +166,20 @@ public final class PpoTrainer {
         // the log-probs are recomputed in the scoring phase, as TRL does, so generation skips them
         Generator generator = new Generator(policy, tok.padId(), tok.eosIds()).withoutLogProbs();
         ScoreProcessing scoreProcessing = cfg.scoreProcessing(models.reward().mean(), models.reward().std());
-        Gae gae = new Gae(cfg.gamma().floatValue(), cfg.lam().floatValue());
+        Advantages estimator = Advantages.of(cfg);
+        boolean withCritic = models.critic() != null;
         CheckpointManager checkpoints = new CheckpointManager(runDir.resolve("checkpoints"), cfg.keepCheckpoints());
         MinibatchUpdate minibatches = new MinibatchUpdate(cfg, models, ptxTexts());
         ApproxKlGuard approxKlGuard = new ApproxKlGuard(cfg.maxApproxKl(), cfg.approxKlPatience());
         Files.createDirectories(runDir);
 
         try (AdamW policyOpt = optimizer(NamedParameter.trainable(policy.getParameters()));
-                AdamW criticOpt = optimizer(models.critic().trainableParameters())) {
-            OptimizerStep update = new OptimizerStep(cfg.maxGradNorm(), new NonFiniteGuard(cfg.maxSkippedSteps()),
-                    new OptimizerStep.Part("policy", policyOpt, schedule(cfg.lr())),
-                    new OptimizerStep.Part("critic", criticOpt, schedule(cfg.criticLr())));
+                AdamW criticOpt = withCritic ? optimizer(models.critic().trainableParameters()) : null) {
+            OptimizerStep.Part policyPart = new OptimizerStep.Part("policy", policyOpt, schedule(cfg.lr()));
+            OptimizerStep update = withCritic
+                    ? new OptimizerStep(cfg.maxGradNorm(), new NonFiniteGuard(cfg.maxSkippedSteps()), policyPart,
+                            new OptimizerStep.Part("critic", criticOpt, schedule(cfg.criticLr())))
+                    : new OptimizerStep(cfg.maxGradNorm(), new NonFiniteGuard(cfg.maxSkippedSteps()), policyPart);
             // 0. resume (its config compared with this one first)
             PpoCheckpoint.Position at = PpoCheckpoint.start(cfg);
             Optional<Checkpoint> latest = checkpoints.latest();
@@ -183,9 +195,10 @@ public final class PpoTrainer {
                     .optTotalSteps(cfg.iterations()).optResumeStep(at.iteration).build()) {
                 for (int iteration = at.iteration; iteration < cfg.iterations() && hook.continuesAfter(iteration); iteration++) {
                     try (NDManager it = policy.getManager().newSubManager()) {
-                        // 1. prompts → responses
+                        // 1. prompts → responses (each prompt num_generations times, in consecutive rows)
                         long t0 = System.nanoTime();
-                        List<PromptSource.Prompt> batch = prompts.next(cfg.batchSize());
+                        List<PromptSource.Prompt> batch = repeated(prompts.next(cfg.promptsPerIteration()),
+                                cfg.numGenerations());
                         List<long[]> promptTokens = batch.stream().map(PromptSource.Prompt::tokens).toList();
                         Generation gen = generator.generate(promptTokens, sampling(at.rng.nextLong()), it);
                         Rollout r = Rollout.of(promptTokens, gen, tok.padId(), it);
@@ -195,7 +208,8 @@ public final class PpoTrainer {
                         // 2. score without gradients: log-probs, values, reward-model scores
                         NDArray logprobs = r.logProbs(policy, temperature); // (B, N)
                         NDArray refLogprobs = r.logProbs(models.reference(), temperature); // (B, N)
-                        NDArray values = scoped(it, r, x -> x.responseSlice(models.critic().values(x.ids(), x.attentionMask()))); // (B, N)
+                        NDArray values = !withCritic ? null
+                                : scoped(it, r, x -> x.responseSlice(models.critic().values(x.ids(), x.attentionMask()))); // (B, N)
                         NDArray rawScores = scoped(it, r, x -> models.reward().scores(x.ids(), x.attentionMask(),
                                 samples(batch, responses))); // (B)
                         NDArray scores = scoreProcessing.apply(rawScores, r.hasEos()); // (B)
@@ -205,16 +219,15 @@ public final class PpoTrainer {
                         // 3. per-token rewards: −β·kl_t, plus the score on the last real token
                         Rewards.TokenRewards tr = Rewards.perToken(logprobs, refLogprobs, r.mask(), scores,
                                 cfg.estimator(), at.kl.beta());
-                        NDArray rewards = cfg.whitenRewards() ? Masked.maskedWhiten(tr.rewards(), r.mask(), false) : tr.rewards();
 
-                        // 4. advantages and returns
-                        Gae.Result g = gae.compute(rewards, values, r.mask());
-                        NDArray advantages = Masked.maskedWhiten(g.advantages(), r.mask());
+                        // 4. advantages (and returns): GAE and whitening for PPO, the group or batch baselines otherwise
+                        Advantages.Estimate g = estimator.estimate(new Advantages.Inputs(tr, scores, values, r.mask()));
+                        NDArray advantages = g.advantages();
 
                         // 5. PPO epochs over shuffled minibatches, each one update of policy and critic
                         IterationStats stats = new IterationStats();
-                        boolean klStop = optimise(r, logprobs, values, advantages, g.returns(), temperature, it, minibatches,
-                                update, stats, at.rng, iteration + 1);
+                        boolean klStop = optimise(r, logprobs, values, advantages, g.returns(), refLogprobs, at.kl.beta(),
+                                temperature, it, minibatches, update, stats, at.rng, iteration + 1);
                         long t3 = System.nanoTime();
 
                         // 6. β, metrics, samples, guard rails, checkpoint
@@ -231,7 +244,9 @@ public final class PpoTrainer {
                             log.put(PpoMetrics.EVAL_PREFIX + metric.name(), Arrays.stream(v).average().orElse(Double.NaN));
                         }
                         if (done % cfg.logEvery() == 0 || done == cfg.iterations()) {
-                            metrics.log(new StepMetrics(done, stats.mean(stats.pg) + cfg.vfCoef() * stats.mean(stats.vf),
+                            double loss = withCritic ? stats.mean(stats.pg) + cfg.vfCoef() * stats.mean(stats.vf)
+                                    : stats.mean(stats.pg);
+                            metrics.log(new StepMetrics(done, loss,
                                     stats.policyLr, stats.mean(stats.policyGradNorm), r.tokenCount(), log));
                         }
                         if (done % cfg.sampleEvery() == 0 || done == 1 || done == cfg.iterations()) {
@@ -266,8 +281,8 @@ public final class PpoTrainer {
      * @return whether {@code target_kl} stopped the epochs
      */
     private boolean optimise(Rollout r, NDArray logprobs, NDArray values, NDArray advantages, NDArray returns,
-            float temperature, NDManager it, MinibatchUpdate minibatches, OptimizerStep update, IterationStats stats,
-            SeededRng rng, int iteration) {
+            NDArray refLogprobs, double beta, float temperature, NDManager it, MinibatchUpdate minibatches,
+            OptimizerStep update, IterationStats stats, SeededRng rng, int iteration) {
         for (int epoch = 0; epoch < cfg.ppoEpochs(); epoch++) {
             int[] order = permutation(r.batchSize(), rng);
             for (int mb = 0; mb < cfg.numMiniBatches(); mb++) {
@@ -276,13 +291,13 @@ public final class PpoTrainer {
                     rows[i] = order[mb * rows.length + i];
                 }
                 IterationStats.Minibatch s = minibatches.backward(r, rows, logprobs, values, advantages, returns,
-                        temperature, it);
+                        refLogprobs, beta, temperature, it);
                 OptimizerStep.Result u = update.apply("iteration " + iteration + ", epoch " + (epoch + 1) + ", minibatch "
                         + (mb + 1), s.loss); // too many non-finite updates in a row stop the run
                 stats.skipped += u.applied() ? 0 : 1;
                 stats.add(s, u.gradNorms()[0], epoch == 0 && mb == 0);
                 stats.policyLr = u.lrs()[0];
-                stats.criticLr = u.lrs()[1];
+                stats.criticLr = u.lrs().length > 1 ? u.lrs()[1] : Double.NaN;
                 if (cfg.targetKl() > 0 && s.approxKl > cfg.targetKl()) {
                     return true;
                 }
@@ -291,10 +306,13 @@ public final class PpoTrainer {
         return false;
     }
 
-    /** The metrics of one iteration ({@link PpoMetrics}); times are {@code t0..t3} of generate, score, train. */
+    /**
+     * The metrics of one iteration ({@link PpoMetrics}); times are {@code t0..t3} of generate, score, train. Without
+     * a critic the value keys ({@code loss/value}, {@code val/*}, {@code lr/critic}) are left out.
+     */
     private Map<String, Object> iterationLog(Rollout r, NDArray logprobs, NDArray refLogprobs, NDArray values,
-            NDArray scores, double rawScore, Rewards.TokenRewards tr, Gae.Result g, IterationStats stats, double meanKl,
-            double beta, long[] t) {
+            NDArray scores, double rawScore, Rewards.TokenRewards tr, Advantages.Estimate g, IterationStats stats,
+            double meanKl, double beta, long[] t) {
         Map<String, Object> log = new LinkedHashMap<>();
         log.put(PpoMetrics.KL, meanKl);
         log.put(PpoMetrics.KL_K3, Masked.maskedSum(KlEstimator.K3.apply(logprobs.sub(refLogprobs).mul(r.mask())), r.mask(), 1)
@@ -305,6 +323,10 @@ public final class PpoTrainer {
         log.put(PpoMetrics.SCORES_RAW, rawScore);
         log.put(PpoMetrics.RLHF_REWARD, Masked.maskedSum(tr.rewards(), r.mask(), 1).mean().getFloat());
         log.put(PpoMetrics.BETA, beta);
+        if (cfg.algorithm() == Algorithm.RLOO || cfg.algorithm() == Algorithm.GRPO) {
+            log.put(PpoMetrics.FRAC_REWARD_ZERO_STD, Advantages.flatGroupFraction(
+                    scores.toType(DataType.FLOAT32, false).toFloatArray(), cfg.numGenerations()));
+        }
         log.put(PpoMetrics.APPROX_KL, stats.mean(stats.approxKl));
         log.put(PpoMetrics.CLIPFRAC, stats.mean(stats.clipfrac));
         log.put(PpoMetrics.RATIO_MEAN, stats.mean(stats.ratioMean));
@@ -312,18 +334,27 @@ public final class PpoTrainer {
         log.put(PpoMetrics.FIRST_RATIO_MEAN, stats.firstRatioMean);
         log.put(PpoMetrics.FIRST_CLIPFRAC, stats.firstClipfrac);
         log.put(PpoMetrics.LOSS_POLICY, stats.mean(stats.pg));
-        log.put(PpoMetrics.LOSS_VALUE, stats.mean(stats.vf));
+        if (values != null) {
+            log.put(PpoMetrics.LOSS_VALUE, stats.mean(stats.vf));
+        }
+        if (cfg.algorithm() == Algorithm.GRPO) {
+            log.put(PpoMetrics.LOSS_KL, stats.mean(stats.kl));
+        }
         if (cfg.ptxCoef() > 0) {
             log.put(PpoMetrics.LOSS_PTX, stats.mean(stats.ptx));
         }
-        log.put(PpoMetrics.VALUE_CLIPFRAC, stats.mean(stats.vfClipfrac));
-        log.put(PpoMetrics.EXPLAINED_VARIANCE, PpoLosses.explainedVariance(values, g.returns(), r.mask()));
-        log.put(PpoMetrics.VALUE_MEAN, Masked.maskedMean(values, r.mask()).getFloat());
+        if (values != null) {
+            log.put(PpoMetrics.VALUE_CLIPFRAC, stats.mean(stats.vfClipfrac));
+            log.put(PpoMetrics.EXPLAINED_VARIANCE, PpoLosses.explainedVariance(values, g.returns(), r.mask()));
+            log.put(PpoMetrics.VALUE_MEAN, Masked.maskedMean(values, r.mask()).getFloat());
+        }
         log.put(PpoMetrics.RESPONSE_LENGTH, r.mask().sum().getFloat() / r.batchSize());
         log.put(PpoMetrics.EOS_RATE, r.hasEos().mean().getFloat());
         log.put(PpoMetrics.SKIPPED_STEPS, stats.skipped);
         log.put(PpoMetrics.LR_POLICY, stats.policyLr);
-        log.put(PpoMetrics.LR_CRITIC, stats.criticLr);
+        if (values != null) {
+            log.put(PpoMetrics.LR_CRITIC, stats.criticLr);
+        }
         log.put(PpoMetrics.TIME_GENERATE, (t[1] - t[0]) / 1e9);
         log.put(PpoMetrics.TIME_SCORE, (t[2] - t[1]) / 1e9);
         log.put(PpoMetrics.TIME_TRAIN, (t[3] - t[2]) / 1e9);
@@ -365,6 +396,17 @@ public final class PpoTrainer {
         List<String> out = new ArrayList<>(gen.batchSize());
         for (int i = 0; i < gen.batchSize(); i++) {
             out.add(models.tokenizer().decode(gen.response(i), true));
+        }
+        return out;
+    }
+
+    /** Each prompt {@code k} times in consecutive rows: a group's responses sit together ({@link Advantages}). */
+    static List<PromptSource.Prompt> repeated(List<PromptSource.Prompt> prompts, int k) {
+        List<PromptSource.Prompt> out = new ArrayList<>(prompts.size() * k);
+        for (PromptSource.Prompt p : prompts) {
+            for (int j = 0; j < k; j++) {
+                out.add(p);
+            }
         }
         return out;
     }

@@ -1,5 +1,7 @@
 /**
- * PPO against a reward model with a per-token KL penalty to the frozen reference policy.
+ * PPO against a reward model with a per-token KL penalty to the frozen reference policy, and the
+ * critic-free online algorithms RLOO, GRPO and REINFORCE++ on the same loop ({@link
+ * dev.rlhf4j.ppo.Algorithm}).
  *
  * <p>The numerics, one class per concept, in the order an iteration uses them (PPO-NOTES.md):
  *
@@ -9,8 +11,10 @@
  *   <li>{@link dev.rlhf4j.ppo.KlController}: fixed or adaptive β;
  *   <li>{@link dev.rlhf4j.ppo.Rewards}: {@code −β·kl_t} plus the score on the last real token;
  *   <li>{@link dev.rlhf4j.ppo.Gae}: advantages and returns;
- *   <li>{@link dev.rlhf4j.ppo.PpoLosses}: clipped policy and value losses, clipfrac, approx_kl,
- *       ratio statistics, explained variance, entropy.
+ *   <li>{@link dev.rlhf4j.ppo.Advantages}: each algorithm's advantages (GAE and whitening for PPO,
+ *       the leave-one-out, group and batch baselines of RLOO, GRPO and REINFORCE++);
+ *   <li>{@link dev.rlhf4j.ppo.PpoLosses}: clipped policy and value losses, GRPO's loss with its k3
+ *       KL term, clipfrac, approx_kl, ratio statistics, explained variance, entropy.
  * </ol>
  *
  * <p>Dimensions: {@code B} responses, {@code T} response positions, {@code V} vocabulary; {@code
