@@ -3,7 +3,10 @@ package dev.rlhf4j.demo;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.model.ModelConfig;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code demo:} section of configs/demo.yaml: what happens before the pipeline's stages.
@@ -12,6 +15,8 @@ import java.util.List;
  * @param pretrain its next-token training on the generated corpus
  * @param pairTemperature temperature of the SFT samples the annotators compare (default 1.0)
  * @param bestOfN samples per evaluation prompt for the best-of-n baseline (default 16)
+ * @param compare online methods run next to PPO from the same SFT policy and reward model: a
+ *     name (its run sub-directory and table column) and the {@code ppo} keys it changes
  * @param quick overrides applied by {@code --quick}
  */
 public record DemoConfig(
@@ -19,6 +24,7 @@ public record DemoConfig(
         @JsonProperty("pretrain") TrainingConfig pretrain,
         @JsonProperty("pair_temperature") Double pairTemperature,
         @JsonProperty("best_of_n") Integer bestOfN,
+        @JsonProperty("compare") Map<String, List<String>> compare,
         @JsonProperty("quick") List<String> quick) {
 
     public DemoConfig {
@@ -32,6 +38,7 @@ public record DemoConfig(
         if (bestOfN < 1) {
             throw new IllegalArgumentException("best_of_n must be >= 1, but is: " + bestOfN);
         }
+        compare = compare == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(compare));
         quick = quick == null ? List.of() : List.copyOf(quick);
     }
 

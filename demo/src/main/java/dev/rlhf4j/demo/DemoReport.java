@@ -86,15 +86,18 @@ final class DemoReport {
                 .add("train", Metrics.series(run.resolve("reward_model/metrics.jsonl"), "train/accuracy"))
                 .add("held out", Metrics.series(run.resolve("reward_model/metrics.jsonl"), "eval/accuracy"))
                 .write(plots.resolve("rm_accuracy.png"));
-        Path ppo = run.resolve("ppo/metrics.jsonl");
-        new LinePlot("PPO: reward-model score and gold reward", "iteration", "score")
-                .add("reward model (normalised)", Metrics.series(ppo, "objective/scores"))
-                .add("gold (hidden)", Metrics.series(ppo, "eval/gold"))
-                .write(plots.resolve("ppo_reward.png"));
-        new LinePlot("PPO: KL to the SFT policy", "iteration", "nats per response")
-                .add("KL (k1)", Metrics.series(ppo, "objective/kl"))
-                .write(plots.resolve("ppo_kl.png"));
-        List<double[]> goldVsKl = goldOverSqrtKl(run);
+        List<String> online = new ArrayList<>();
+        JSON.valueToTree(summary).path("online_methods").forEach(m -> online.add(m.asText()));
+        LinePlot reward = new LinePlot("Online methods: gold reward during training", "iteration", "gold reward (hidden)");
+        LinePlot kl = new LinePlot("Online methods: KL to the SFT policy", "iteration", "nats per response");
+        for (String method : online) {
+            Path metrics = run.resolve(method).resolve("metrics.jsonl");
+            reward.add(method, Metrics.series(metrics, "eval/gold"));
+            kl.add(method, Metrics.series(metrics, "objective/kl"));
+        }
+        reward.write(plots.resolve("ppo_reward.png"));
+        kl.write(plots.resolve("ppo_kl.png"));
+        List<double[]> goldVsKl = goldOverSqrtKl(run, "ppo");
         OveroptimisationFit fit = OveroptimisationFit.fit(goldVsKl);
         List<double[]> curve = new ArrayList<>();
         double maxD = goldVsKl.stream().mapToDouble(p -> p[0]).max().orElse(0);
@@ -102,9 +105,12 @@ final class DemoReport {
             double d = maxD * i / 60;
             curve.add(new double[] {d, fit.at(d)});
         }
-        new LinePlot("Gold reward gained against sqrt(KL) (Gao et al., 2022)", "sqrt(KL)", "gold reward over SFT")
-                .addPoints("PPO iterations", goldVsKl)
-                .add(String.format("PPO fit d(%.2f - %.2f ln d)", fit.alpha(), fit.beta()), curve)
+        LinePlot overoptimisation = new LinePlot("Gold reward gained against sqrt(KL) (Gao et al., 2022)", "sqrt(KL)",
+                "gold reward over SFT");
+        for (String method : online) {
+            overoptimisation.addPoints(method + " iterations", goldOverSqrtKl(run, method));
+        }
+        overoptimisation.add(String.format("PPO fit d(%.2f - %.2f ln d)", fit.alpha(), fit.beta()), curve)
                 .add("best-of-k, k = 1..n", bestOfNOverSqrtKl(summary))
                 .write(plots.resolve("gold_vs_sqrt_kl.png"));
         String html = """
@@ -125,11 +131,11 @@ final class DemoReport {
     }
 
     /**
-     * (sqrt(KL), gold − gold of the first iteration) per PPO iteration: the points of the
-     * over-optimisation plot and fit.
+     * (sqrt(KL), gold − gold of the first iteration) per iteration of an online method (its run
+     * sub-directory): the points of the over-optimisation plot, and for PPO of the fit.
      */
-    static List<double[]> goldOverSqrtKl(Path run) throws IOException {
-        Path ppo = run.resolve("ppo/metrics.jsonl");
+    static List<double[]> goldOverSqrtKl(Path run, String method) throws IOException {
+        Path ppo = run.resolve(method).resolve("metrics.jsonl");
         List<double[]> kl = Metrics.series(ppo, "objective/kl");
         List<double[]> gold = Metrics.series(ppo, "eval/gold");
         List<double[]> out = new ArrayList<>();

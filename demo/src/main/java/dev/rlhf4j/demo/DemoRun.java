@@ -30,6 +30,7 @@ import dev.rlhf4j.pipeline.Stage;
 import dev.rlhf4j.ppo.BestOfK;
 import dev.rlhf4j.ppo.BestOfN;
 import dev.rlhf4j.ppo.PolicyEvaluator;
+import dev.rlhf4j.ppo.PpoConfig;
 import dev.rlhf4j.ppo.PpoTrainer;
 import dev.rlhf4j.ppo.PromptSource;
 import dev.rlhf4j.ppo.RewardModels;
@@ -165,7 +166,11 @@ public final class DemoRun {
             // 5. the rest of the pipeline
             Map<Stage, Map<String, Object>> results = pipeline.run(
                     EnumSet.of(Stage.DATA, Stage.REWARD_MODEL, Stage.PPO), false);
-            // 6. compare base, SFT and PPO; summary, table, report
+            // 6. the other online methods on the same SFT policy and reward model
+            for (Map.Entry<String, List<String>> method : demo.compare().entrySet()) {
+                runOnlineMethod(method.getKey(), method.getValue());
+            }
+            // 7. compare the policies; summary, table, report
             summary = summarise(base, results);
             summary.put("seconds", (System.nanoTime() - t0) / 1e9);
             JSON.writeValue(out.resolve("summary.json").toFile(), summary);
@@ -173,6 +178,30 @@ public final class DemoRun {
         }
         System.out.println(DemoReport.table(summary));
         return summary;
+    }
+
+    /**
+     * Runs the {@code ppo} section again as another method ({@code demo.compare}: its name and the
+     * keys it changes, e.g. {@code algorithm=rloo}) into {@code <run>/<name>/}, resolved and chained
+     * as the pipeline resolves the {@code ppo} stage.
+     */
+    private void runOnlineMethod(String name, List<String> changes) throws IOException {
+        Path dir = out.resolve(name);
+        if (Files.exists(dir.resolve("done.json"))) {
+            return;
+        }
+        PpoConfig cfg = onlineMethod(name, changes);
+        System.err.printf("demo: %s (%s) -> %s%n", name, String.join(", ", changes), dir);
+        PpoTrainer.Result result = PpoTrainer.run(cfg, dir, goldMetrics());
+        JSON.writeValue(dir.resolve("done.json").toFile(), result);
+    }
+
+    /** The {@code ppo} section with a method's changes, its output under {@code <run>/<name>/model}. */
+    private PpoConfig onlineMethod(String name, List<String> changes) {
+        ConfigFile copy = ConfigFile.of(config.source() + " (demo.compare." + name + ")", config.tree().deepCopy());
+        changes.forEach(change -> copy.set("ppo." + change));
+        copy.set("ppo.output=" + out.resolve(name).resolve("model"));
+        return new RunConfig(copy, out).ppo();
     }
 
     private Path pretrainBase(DemoTask.Files files) throws IOException {
@@ -257,6 +286,7 @@ public final class DemoRun {
         policies.put("base", base);
         policies.put("sft", sftModel);
         policies.put("ppo", ppoModel);
+        demo.compare().keySet().forEach(name -> policies.put(name, out.resolve(name).resolve("model")));
         List<PromptSource.Prompt> prompts;
         try (Tokenizer tok = Tokenizer.load(sftModel)) {
             prompts = PromptSource.read(Path.of(run.eval().prompts()), tok, 32);
@@ -284,12 +314,15 @@ public final class DemoRun {
         }
         summary.put("policies", table);
         summary.put("best_of_n", bon.curve());
+        List<String> online = new ArrayList<>(List.of("ppo"));
+        online.addAll(demo.compare().keySet());
+        summary.put("online_methods", online);
         summary.put("reward_model_accuracy", rewardModelAccuracy(rmModel));
         Map<String, Object> data = results.get(Stage.DATA);
         summary.put("annotator_agreement", data == null ? null : JSON.valueToTree(data.get("stats")).path("agreement"));
         summary.put("import", data == null ? null : Map.of("read", data.get("read"), "written", data.get("written"),
                 "rejected", data.get("rejected"), "duplicates", data.get("duplicates")));
-        OveroptimisationFit fit = OveroptimisationFit.fit(DemoReport.goldOverSqrtKl(out));
+        OveroptimisationFit fit = OveroptimisationFit.fit(DemoReport.goldOverSqrtKl(out, "ppo"));
         Map<String, Object> over = new LinkedHashMap<>();
         over.put("alpha", fit.alpha());
         over.put("beta", fit.beta());

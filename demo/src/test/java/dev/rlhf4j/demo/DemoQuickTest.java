@@ -21,7 +21,7 @@ class DemoQuickTest {
         Path run = tmp.resolve("demo");
         new DemoRun(run, true, List.of()).execute();
         JsonNode s = JSON.readTree(run.resolve("summary.json").toFile());
-        for (String policy : new String[] {"base", "sft", "best_of_4", "ppo"}) {
+        for (String policy : new String[] {"base", "sft", "best_of_4", "ppo", "rloo", "grpo"}) {
             for (String row : new String[] {"gold_reward", "reward_model_score", "kl_to_sft", "grammatical_rate"}) {
                 assertTrue(s.path("policies").path(policy).path(row).isNumber(), policy + "." + row);
             }
@@ -53,7 +53,7 @@ class DemoQuickTest {
         assertEquals(s.path("policies"), JSON.readTree(run.resolve("summary.json").toFile()).path("policies"));
     }
 
-    /** The full demo: PPO raises the hidden gold reward clearly above SFT and stays grammatical. */
+    /** The full demo: every alignment method raises the hidden gold reward clearly above SFT and stays grammatical. */
     @Test
     @Tag("slow")
     void fullDemoRaisesTheGoldReward(@TempDir Path tmp) throws Exception {
@@ -61,8 +61,11 @@ class DemoQuickTest {
         new DemoRun(run, false, List.of()).execute();
         JsonNode p = JSON.readTree(run.resolve("summary.json").toFile()).path("policies");
         double sftGold = p.at("/sft/gold_reward").asDouble();
-        double ppoGold = p.at("/ppo/gold_reward").asDouble();
-        assertTrue(ppoGold > sftGold + 0.2, "gold reward sft " + sftGold + " -> ppo " + ppoGold);
-        assertTrue(p.at("/ppo/grammatical_rate").asDouble() >= 0.8 * p.at("/sft/grammatical_rate").asDouble(), p.toString());
+        for (String method : new String[] {"best_of_16", "ppo", "rloo", "grpo"}) {
+            double gold = p.path(method).path("gold_reward").asDouble();
+            assertTrue(gold > sftGold + 0.2, "gold reward sft " + sftGold + " -> " + method + " " + gold);
+            assertTrue(p.path(method).path("grammatical_rate").asDouble() >= 0.8 * p.at("/sft/grammatical_rate").asDouble(),
+                    method + ": " + p);
+        }
     }
 }
