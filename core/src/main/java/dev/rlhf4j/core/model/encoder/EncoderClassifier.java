@@ -96,7 +96,11 @@ public final class EncoderClassifier implements AutoCloseable {
      * biases 0. The trunk may also be stored without its family prefix ({@code BertModel}'s layout).
      */
     public static EncoderClassifier load(Path dir, NDManager manager, long headSeed) {
-        EncoderConfig config = EncoderConfig.read(dir);
+        return load(dir, EncoderConfig.read(dir), manager, headSeed);
+    }
+
+    /** {@link #load(Path, NDManager, long)} with the config given (one changed from the directory's, say). */
+    public static EncoderClassifier load(Path dir, EncoderConfig config, NDManager manager, long headSeed) {
         Set<String> headNames = Set.copyOf(ClassifierHead.tensorNames(config));
         try (SafetensorsCheckpoint checkpoint = ModelDirectory.open(dir)) {
             WeightSource stored = ModelDirectory.weights(checkpoint, dir);
