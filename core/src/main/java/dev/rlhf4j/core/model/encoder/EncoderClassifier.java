@@ -2,9 +2,11 @@ package dev.rlhf4j.core.model.encoder;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.checkpoint.DType;
@@ -189,8 +191,24 @@ public final class EncoderClassifier implements AutoCloseable {
         }
         Context ctx = new Context(bias, rel, c2p, p2c);
         NDArray x = embeddings.forward(ids, mask, types, training); // (B, T, C)
-        for (EncoderLayer layer : layers) {
-            x = layer.forward(x, ctx, training);
+        boolean scoped = !JniUtils.isGradMode();
+        for (int i = 0; i < layers.size(); i++) {
+            if (!scoped) {
+                x = layers.get(i).forward(x, ctx, training);
+                continue;
+            }
+            // no graph is recorded: free each layer's temporaries (its (B, H, T, T) attention scores
+            // among them) once its output exists, and that output once the next layer has read it
+            NDArray next;
+            try (NDScope layer = new NDScope()) {
+                layer.suppressNotUsedWarning();
+                next = layers.get(i).forward(x, ctx, training);
+                NDScope.unregister(next);
+            }
+            if (i > 0) {
+                x.close();
+            }
+            x = next;
         }
         return head.forward(x, training); // (B, L)
     }

@@ -37,6 +37,34 @@ class EncoderGradientTest {
         }
     }
 
+    /** Without gradients each layer's temporaries are freed once its output exists; with them the graph keeps them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"bert", "deberta-v3"})
+    void aForwardWithoutGradientsFreesEachLayersTemporaries(String family) {
+        try (NDManager m = NDManager.newBaseManager();
+                EncoderClassifier model = EncoderClassifier.load(EncoderParityTest.fixture(family), m)) {
+            int[] live = new int[2];
+            for (int withGradients = 0; withGradients < 2; withGradients++) {
+                try (NDManager step = m.newSubManager()) {
+                    NDArray ids = step.create(new long[][] {{2, 10, 11, 12, 13, 3}, {2, 14, 15, 3, 0, 0}});
+                    NDArray mask = step.create(new long[][] {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}});
+                    if (withGradients == 1) {
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            model.logits(ids, mask, null, false);
+                            live[1] = step.getManagedArrays().size();
+                        }
+                    } else {
+                        float[] first = model.logits(ids, mask, null, false).toFloatArray();
+                        live[0] = step.getManagedArrays().size();
+                        assertTrue(Float.isFinite(first[0]));
+                    }
+                }
+            }
+            int perLayer = (live[1] - live[0]) / model.config().numLayers();
+            assertTrue(perLayer >= 15, family + ": live arrays without gradients " + live[0] + ", with " + live[1]);
+        }
+    }
+
     private static Map<String, float[]> gradients(String family, boolean churn) {
         try (NDManager m = NDManager.newBaseManager();
                 EncoderClassifier model = EncoderClassifier.load(EncoderParityTest.fixture(family), m)) {
