@@ -25,7 +25,7 @@ final class RewardModelEvaluation {
         List<PreferencePair> pairs = PairFiles.read(data);
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(modelDir);
                 RewardModel rm = RewardModel.load(modelDir, m)) {
-            RewardScorer scorer = new RewardScorer(rm, new RewardInputs(tok, maxLength != null ? maxLength : rm.config().maxPositions()), 32, m);
+            RewardScorer scorer = new RewardScorer(rm, RewardInputs.forModel(rm, tok, maxLength), 32, m);
             EvalReport report = RewardEvaluator.evaluate(scorer, modelDir.toString(), pairs);
             RewardEvaluator.write(report, outDir.resolve("report.json"), outDir.resolve("report.html"));
             return report.toJson();

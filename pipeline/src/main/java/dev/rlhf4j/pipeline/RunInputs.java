@@ -1,5 +1,6 @@
 package dev.rlhf4j.pipeline;
 
+import dev.rlhf4j.core.model.encoder.EncoderConfig;
 import dev.rlhf4j.ppo.PpoConfig;
 import dev.rlhf4j.rm.train.RewardModelConfig;
 import dev.rlhf4j.sft.SftConfig;
@@ -58,11 +59,30 @@ final class RunInputs {
             if (ppo.critic() != null && !Set.of("reward_model", "policy", "shared").contains(ppo.critic())) {
                 dir(Stage.PPO, "ppo.critic", Path.of(ppo.critic()));
             }
+            checkCriticIsNoEncoder(ppo, rm);
             file(Stage.PPO, "ppo.prompts", Path.of(ppo.prompts()));
             file(Stage.PPO, "ppo.ptx_data", ppo.ptxData() == null ? null : Path.of(ppo.ptxData()));
         }
         if (runs(Stage.EVAL) && run.eval().prompts() != null) {
             file(Stage.EVAL, "eval.prompts", Path.of(run.eval().prompts()));
+        }
+    }
+
+    /**
+     * {@code critic: reward_model} copies the reward model into a critic that reads the policy's
+     * tokens, which an encoder cannot; refused now rather than after SFT and the reward model ran.
+     * When this invocation trains the reward model, its kind is {@code reward_model.init}'s.
+     */
+    private void checkCriticIsNoEncoder(PpoConfig ppo, RewardModelConfig rm) {
+        if (!ppo.critic().equals("reward_model") || ppo.rewardModel() == null) {
+            return;
+        }
+        Path rewardModel = Path.of(ppo.rewardModel());
+        Path source = writtenBefore(Stage.PPO, rewardModel) && runs(Stage.REWARD_MODEL) ? rm.init() : rewardModel;
+        if (source != null && Files.isDirectory(source) && EncoderConfig.isEncoder(source)) {
+            errors.add(run.file().source() + ": ppo.critic: reward_model, but the reward model (" + source + ") is an"
+                    + " encoder, which cannot be a critic (it reads whole texts, not a value per policy token); set"
+                    + " ppo.critic: policy or shared");
         }
     }
 

@@ -106,6 +106,34 @@ class RunConfigTest {
         assertTrue(ppoOnly.getMessage().contains("ppo.policy: no such directory: " + run.sft().output()), ppoOnly.getMessage());
     }
 
+    /** An encoder reward model cannot start the critic: said before SFT and the reward model spend their time. */
+    @Test
+    void anEncoderRewardModelAsTheCriticIsRefusedBeforeAnyStageRuns(@TempDir Path tmp) throws IOException {
+        Path data = Files.writeString(tmp.resolve("sft.jsonl"), "{\"prompt\": \"a\", \"completion\": \" b\"}\n");
+        Path prefs = Files.writeString(tmp.resolve("prefs.jsonl"), "");
+        Path prompts = Files.writeString(tmp.resolve("prompts.jsonl"), "{\"prompt\": \"a\"}\n");
+        Path bert = dev.rlhf4j.core.testing.Fixtures.path("encoders/bert");
+        Path file = tmp.resolve("run.yaml");
+        String yaml = """
+                name: encoder
+                sft: {model: %s, data: %s, training: {max_steps: 1}}
+                reward_model: {init: %s, data: [%s]}
+                ppo: {prompts: %s, critic: %s}
+                """;
+        Files.writeString(file, yaml.formatted(dev.rlhf4j.core.testing.Fixtures.parityModel("gpt2"), data, bert, prefs,
+                prompts, "reward_model"));
+        RunConfig run = new RunConfig(ConfigFile.load(file, List.of()), tmp.resolve("run"));
+        ConfigException e = assertThrows(ConfigException.class, () -> runStages(run, java.util.EnumSet.allOf(Stage.class)));
+        assertEquals(file + ": ppo.critic: reward_model, but the reward model (" + bert + ") is an encoder, which cannot"
+                + " be a critic (it reads whole texts, not a value per policy token); set ppo.critic: policy or shared",
+                e.getMessage());
+        assertTrue(!Files.exists(tmp.resolve("run/sft")), "no stage started");
+        Files.writeString(file, yaml.formatted(dev.rlhf4j.core.testing.Fixtures.parityModel("gpt2"), data, bert, prefs,
+                prompts, "policy"));
+        RunConfig fine = new RunConfig(ConfigFile.load(file, List.of()), tmp.resolve("run"));
+        assertTrue(RunInputs.missing(fine, java.util.EnumSet.allOf(Stage.class)).isEmpty());
+    }
+
     @Test
     void topLevelKeysHaveTheirType(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("bad.yaml");

@@ -2,8 +2,11 @@ package dev.rlhf4j.ppo;
 
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.io.JsonFile;
 import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.model.encoder.EncoderConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.rm.DecoderRewardModel;
 import dev.rlhf4j.rm.RewardModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,9 +18,10 @@ import java.nio.file.Path;
  * RewardModels#scorer}, so it may have a tokenizer of its own) and the critic ({@code
  * reward_model}: a copy of the reward model; {@code policy}: the SFT trunk with a fresh head;
  * {@code shared}: a value head on the policy's trunk; or a reward-model directory). The reference
- * and a critic that reads the policy's tokens must share the policy's tokenizer. The critic-free
- * algorithms ({@link Algorithm#criticFree()}) load no critic: {@link PpoTrainer.Models#critic()} is
- * null.
+ * and a critic that reads the policy's tokens must share the policy's tokenizer; the reward model
+ * need not, and may be an encoder (BERT, RoBERTa, DeBERTa), which then cannot start the critic.
+ * The critic-free algorithms ({@link Algorithm#criticFree()}) load no critic: {@link
+ * PpoTrainer.Models#critic()} is null.
  */
 final class PpoModels implements AutoCloseable {
 
@@ -48,11 +52,18 @@ final class PpoModels implements AutoCloseable {
         Path rewardDir = Path.of(cfg.rewardModel());
         checkSameTokenizer(policyDir, Path.of(cfg.reference()), "reference");
         boolean withCritic = !cfg.algorithm().criticFree();
+        // the reward model itself reads text through its own tokenizer: any tokenizer, encoder or decoder
         if (withCritic) {
             switch (cfg.critic()) {
                 case "shared", "policy" -> { }
-                case "reward_model" -> checkSameTokenizer(policyDir, rewardDir, "reward_model");
-                default -> checkSameTokenizer(policyDir, Path.of(cfg.critic()), "critic");
+                case "reward_model" -> {
+                    checkDecoderCritic(rewardDir, "ppo.critic is reward_model, but ppo.reward_model");
+                    checkSameTokenizer(policyDir, rewardDir, "reward_model");
+                }
+                default -> {
+                    checkDecoderCritic(Path.of(cfg.critic()), "ppo.critic");
+                    checkSameTokenizer(policyDir, Path.of(cfg.critic()), "critic");
+                }
             }
         }
         tokenizer = Tokenizer.load(policyDir);
@@ -62,15 +73,28 @@ final class PpoModels implements AutoCloseable {
         RewardModel rm = RewardModel.load(rewardDir, manager);
         ValueModel critic = !withCritic ? null : switch (cfg.critic()) {
             case "shared" -> new PolicyValueHead(policy, cfg.seed());
-            case "reward_model" -> RewardModels.critic(RewardModel.load(rewardDir, manager), tokenizer);
-            case "policy" -> RewardModels.critic(RewardModel.fromCausalLm(policyDir, manager, cfg.seed()), tokenizer);
-            default -> RewardModels.critic(RewardModel.load(Path.of(cfg.critic()), manager), tokenizer);
+            case "reward_model" -> RewardModels.critic(DecoderRewardModel.load(rewardDir, manager), tokenizer);
+            case "policy" -> RewardModels.critic(DecoderRewardModel.fromCausalLm(policyDir, manager, cfg.seed()), tokenizer);
+            default -> RewardModels.critic(DecoderRewardModel.load(Path.of(cfg.critic()), manager), tokenizer);
         };
         models = new PpoTrainer.Models(policy, reference, RewardModels.scorer(rm, rewardTokenizer), critic, tokenizer);
     }
 
     PpoTrainer.Models models() {
         return models;
+    }
+
+    /**
+     * A critic reads the policy's tokens and gives a value per token: only a decoder can. An encoder
+     * reward model (BERT, RoBERTa, DeBERTa) can score for PPO but not start its critic.
+     */
+    static void checkDecoderCritic(Path dir, String what) {
+        if (EncoderConfig.isEncoder(dir)) {
+            throw new IllegalArgumentException(what + " (" + dir + ") is an encoder ("
+                    + JsonFile.read(dir.resolve("config.json")).path("model_type").asText() + "); a critic reads the"
+                    + " policy's tokens, one value per token, which only a decoder can: set ppo.critic: policy (the SFT"
+                    + " model with a fresh value head) or shared");
+        }
     }
 
     /** The reference and a critic reading the policy's tokens must tokenise as it does: compare tokenizer.json files. */

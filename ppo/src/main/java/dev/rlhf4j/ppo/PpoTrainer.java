@@ -202,10 +202,11 @@ public final class PpoTrainer {
                         List<long[]> promptTokens = batch.stream().map(PromptSource.Prompt::tokens).toList();
                         Generation gen = generator.generate(promptTokens, sampling(at.rng.nextLong()), it);
                         Rollout r = Rollout.of(promptTokens, gen, tok.padId(), it);
-                        List<String> responses = decode(gen);
                         long t1 = System.nanoTime();
 
-                        // 2. score without gradients: log-probs, values, reward-model scores
+                        // 2. score without gradients: log-probs, values, reward-model scores (the reward model reads
+                        // the responses' text: decoding here and its re-tokenisation inside scores() count as scoring)
+                        List<String> responses = decode(gen);
                         NDArray logprobs = r.logProbs(policy, temperature); // (B, N)
                         NDArray refLogprobs = r.logProbs(models.reference(), temperature); // (B, N)
                         NDArray values = !withCritic ? null

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.NamedParameter;
+import dev.rlhf4j.rm.DecoderRewardModel;
 import dev.rlhf4j.rm.RewardInputs;
 import dev.rlhf4j.rm.RewardModel;
 import java.nio.file.Path;
@@ -20,13 +21,15 @@ public final class RewardModels {
      * {@code rlhf4j rm score} reads the same prompt and response ({@link RewardInputs}): a text
      * prompt as {@code prompt + response}, a conversation through the chat template, so PPO's score
      * of a sample equals the reward model's score of that sample as a record, and the reward model
-     * may have its own tokenizer.
+     * may have its own tokenizer. An encoder reward model (BERT, RoBERTa, DeBERTa) reads the same
+     * text in its own layout ({@link RewardInputs.Layout#ENCODER}). The re-tokenisation runs inside
+     * {@link SequenceScorer#scores}, so PPO counts it in {@code time/score}.
      *
      * @param tokenizer the reward model's tokenizer
      */
     public static SequenceScorer scorer(RewardModel rm, Tokenizer tokenizer) {
         rm.setTrainable(false);
-        RewardInputs inputs = new RewardInputs(tokenizer, rm.config().maxPositions());
+        RewardInputs inputs = RewardInputs.forModel(rm, tokenizer, null);
         long pad = rm.padTokenId() >= 0 ? rm.padTokenId() : tokenizer.padId();
         return new SequenceScorer() {
             @Override
@@ -61,9 +64,10 @@ public final class RewardModels {
 
     /**
      * The critic: the reward model's head read at every position (a value per state). It reads the
-     * policy's own tokens, one value per token, so it must share the policy's tokenizer.
+     * policy's own tokens, one value per token, so it must share the policy's tokenizer, and be a
+     * decoder (an encoder reads whole texts, not a value per token).
      */
-    public static ValueModel critic(RewardModel rm, Tokenizer tokenizer) {
+    public static ValueModel critic(DecoderRewardModel rm, Tokenizer tokenizer) {
         rm.setTrainable(true);
         return new ValueModel() {
             @Override
@@ -83,7 +87,7 @@ public final class RewardModels {
 
             @Override
             public void loadWeights(Path dir) {
-                try (NDManager m = NDManager.newBaseManager(); RewardModel saved = RewardModel.load(dir, m)) {
+                try (NDManager m = NDManager.newBaseManager(); DecoderRewardModel saved = DecoderRewardModel.load(dir, m)) {
                     saved.namedParameters().forEach((name, p) ->
                             rm.namedParameters().get(name).getArray().set(p.getArray().toFloatArray()));
                 }

@@ -40,22 +40,66 @@ import java.util.concurrent.atomic.AtomicLong;
  *       oldest prompt tokens go first, a leading BOS stays), so the response and its EOS are
  *       always kept. {@link #truncated} counts them.
  * </ol>
+ *
+ * <p><b>Encoders</b> ({@link Layout#ENCODER}: BERT, RoBERTa, DeBERTa read the score at their first
+ * token) read the same text with the special tokens their tokenizer's post-processor adds
+ * ({@code [CLS] text [SEP]}, {@code <s> text </s>}) and nothing else: no EOS is appended, and a
+ * conversation rendered by a chat template is encoded with those special tokens too, so the first
+ * token is always the one the head reads. Without a chat template a conversation is the built-in
+ * {@code "role: content"} lines, as for decoders. Truncation keeps the first token and the end of
+ * the text. The text is one segment (token types 0), not a (prompt, response) pair.
  */
 public final class RewardInputs {
 
+    /** How a kind of reward model reads its input; see the class comment. */
+    public enum Layout {
+        /** Decoders: text + EOS, score at the last real token. */
+        DECODER,
+        /** Encoders: the post-processor's special tokens only, score at the first token. */
+        ENCODER
+    }
+
     private final Tokenizer tokenizer;
     private final int maxLength;
+    private final Layout layout;
     private final boolean builtInTemplate;
     private final AtomicLong truncated = new AtomicLong();
 
     /**
+     * Decoder layout.
+     *
      * @param tokenizer the reward model's tokenizer
      * @param maxLength the longest sequence kept, in tokens (>= 2)
      */
     public RewardInputs(Tokenizer tokenizer, int maxLength) {
+        this(tokenizer, maxLength, Layout.DECODER);
+    }
+
+    /**
+     * @param tokenizer the reward model's tokenizer
+     * @param maxLength the longest sequence kept, in tokens (>= 2)
+     * @param layout the kind of model that reads the ids
+     */
+    public RewardInputs(Tokenizer tokenizer, int maxLength, Layout layout) {
         this.tokenizer = Checks.notNull("tokenizer", tokenizer);
         this.maxLength = (int) Checks.between("max_length", maxLength, 2, Integer.MAX_VALUE);
+        this.layout = Checks.notNull("layout", layout);
         this.builtInTemplate = ChatTemplate.PLAIN.equals(tokenizer.chatTemplate().source());
+    }
+
+    /**
+     * The inputs {@code model} reads: its layout, and at most {@code maxLength} tokens (null: the
+     * model's own limit, {@link RewardModel#maxLength}).
+     *
+     * @throws IllegalArgumentException when {@code maxLength} exceeds the model's limit
+     */
+    public static RewardInputs forModel(RewardModel model, Tokenizer tokenizer, Integer maxLength) {
+        int limit = model.maxLength();
+        if (maxLength != null && maxLength > limit) {
+            throw new IllegalArgumentException("max_length must be at most the model's " + limit + " positions"
+                    + " (max_position_embeddings in config.json), but is: " + maxLength);
+        }
+        return new RewardInputs(tokenizer, maxLength != null ? maxLength : limit, model.inputLayout());
     }
 
     /** The ids of one side of a pair: text or conversation, as the pair's source was. */
@@ -69,7 +113,8 @@ public final class RewardInputs {
     /** The ids of a conversation: prompt turns, then the response turn(s); see the class comment. */
     public long[] conversation(List<ChatMessage> prompt, List<ChatMessage> response) {
         String text = render(prompt, response);
-        long[] ids = builtInTemplate ? tokenizer.encode(text) : tokenizer.encodePlain(text);
+        boolean specialTokens = builtInTemplate || layout == Layout.ENCODER;
+        long[] ids = specialTokens ? tokenizer.encode(text) : tokenizer.encodePlain(text);
         return finish(ids);
     }
 
@@ -86,10 +131,11 @@ public final class RewardInputs {
         return finish(tokenizer.encode(prompt + response));
     }
 
-    /** Appends EOS if missing and truncates from the front; see the class comment. */
+    /** Appends EOS if missing (decoders) and truncates from the front; see the class comment. */
     public long[] finish(long[] ids) {
         int eos = tokenizer.eosId();
-        if (eos >= 0 && (ids.length == 0 || ids[ids.length - 1] != eos)) {
+        boolean encoder = layout == Layout.ENCODER;
+        if (!encoder && eos >= 0 && (ids.length == 0 || ids[ids.length - 1] != eos)) {
             ids = Arrays.copyOf(ids, ids.length + 1);
             ids[ids.length - 1] = eos;
         }
@@ -98,7 +144,7 @@ public final class RewardInputs {
         }
         truncated.incrementAndGet();
         int bos = tokenizer.bosId();
-        if (bos >= 0 && ids[0] == bos) {
+        if (encoder || bos >= 0 && ids[0] == bos) { // an encoder's first token is the one its head reads
             long[] out = new long[maxLength];
             out[0] = ids[0];
             System.arraycopy(ids, ids.length - (maxLength - 1), out, 1, maxLength - 1);
@@ -115,6 +161,11 @@ public final class RewardInputs {
     /** The longest sequence kept. */
     public int maxLength() {
         return maxLength;
+    }
+
+    /** The layout. */
+    public Layout layout() {
+        return layout;
     }
 
     /** The tokenizer. */

@@ -2,257 +2,100 @@ package dev.rlhf4j.rm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rlhf4j.core.checkpoint.ModelDirectory;
-import dev.rlhf4j.core.io.JsonFile;
-import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.model.ModelConfig;
-import dev.rlhf4j.core.model.WeightSource;
+import dev.rlhf4j.core.model.encoder.EncoderConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.NamedParameter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
- * A reward model: a decoder trunk ({@link CausalLM} without its LM head) and a scalar head {@code
- * score.weight} of shape (1, C), no bias, read at the last real token of each sequence.
+ * A reward model: token ids in, one raw score per sequence out. Two kinds sit behind this
+ * interface, chosen by config.json's {@code model_type} ({@link #load}):
  *
- * <p>Dimensions: B sequences, T tokens, C model width.
+ * <ul>
+ *   <li>{@link DecoderRewardModel} ({@code gpt2}, {@code llama}, {@code qwen2}, {@code mistral}): a
+ *       decoder trunk and {@code score.weight} read at the last token that is not padding; it can
+ *       also serve as PPO's critic, reading the policy's tokens.
+ *   <li>{@link EncoderRewardModel} ({@code bert}, {@code roberta}, {@code deberta-v2}): a
+ *       bidirectional encoder and its family's head on the first token; it reads texts only
+ *       (through its own tokenizer), never the policy's tokens.
+ * </ul>
  *
- * <pre>
- *   h      = trunk.hidden(ids, mask, positionsFromMask(mask))        (B, T, C)
- *   last_b = max { t : mask[b, t] = 1 and ids[b, t] != pad_token_id } (B)
- *   r_b    = h[b, last_b, :] · score.weightᵀ                         (B)
- * </pre>
- *
- * <p><b>Pooling.</b> The score is read where transformers' {@code *ForSequenceClassification}
- * reads it: at the last token whose id is not {@code pad_token_id} (tools/README.md, "Reward-model
- * pooling"), so a directory scores the same here and there. When the pad id differs from EOS that
- * is the appended EOS; when {@code pad == eos} (GPT-2, SmolLM2 and most base models, and TRL's
- * default when a tokenizer has no pad token) it is the token before the trailing EOS, exactly as a
- * model trained with TRL reads it. Without a pad id the last position of the attention mask is
- * read. Positions count real tokens only ({@link CausalLM#positionsFromMask}), so left or right
- * padding never changes a score; transformers' plain forward uses {@code arange(T)}, which agrees
- * on right-padded batches (and for RoPE models on left-padded ones too).
- *
- * <p><b>Directory.</b> {@link #save} writes a Hugging Face sequence-classification directory
- * ({@code GPT2ForSequenceClassification}, {@code LlamaForSequenceClassification}, {@code
- * Qwen2ForSequenceClassification}, {@code MistralForSequenceClassification}) with {@code
- * "num_labels": 1}, {@code id2label}/{@code label2id}, {@code pad_token_id} and the normalisation
- * under {@value #NORMALIZATION_KEY}; {@link #load} reads such directories, including those
- * transformers writes (which carry {@code id2label} but no {@code num_labels}).
- *
- * <p><b>Lifetimes.</b> Parameters live in a sub-manager of the manager given at construction,
- * closed by {@link #close}. Results of {@link #scores} and {@link #perTokenScores} live in the
- * manager of {@code ids}: call them inside a per-step sub-manager.
+ * <p>{@link RewardInputs#forModel} gives the token layout each kind was trained on. Results of
+ * {@link #scores} live in the manager of {@code ids}: call it inside a per-step sub-manager.
  */
-public final class RewardModel implements AutoCloseable {
+public interface RewardModel extends AutoCloseable {
 
-    /** The head's tensor name, as in transformers' {@code *ForSequenceClassification}. */
-    public static final String HEAD = "score.weight";
+    /** The decoder head's tensor name, as in transformers' {@code *ForSequenceClassification}. */
+    String HEAD = "score.weight";
 
     /** The {@code config.json} key holding the stored {@link Normalization}. */
-    public static final String NORMALIZATION_KEY = "rlhf4j_reward_normalization";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final NDManager manager;
-    private final CausalLM trunk;
-    private final Parameter head;
-    private final int padTokenId;
-    private Normalization normalization;
-
-    private RewardModel(NDManager manager, CausalLM trunk, NDArray headWeight, int padTokenId,
-            Normalization normalization) {
-        this.manager = manager;
-        this.trunk = trunk;
-        this.padTokenId = padTokenId;
-        headWeight.setRequiresGradient(true);
-        this.head = Parameter.builder().setName(HEAD).setType(Parameter.Type.WEIGHT).optArray(headWeight).build();
-        this.normalization = normalization;
-    }
+    String NORMALIZATION_KEY = "rlhf4j_reward_normalization";
 
     /**
-     * Loads a sequence-classification directory with one label (written by {@link #save} or by
-     * transformers).
-     *
-     * @throws IllegalArgumentException naming the directory and the key when config.json does not
-     *     describe a one-label sequence classifier or {@code score.weight} is missing or misshapen
+     * Loads a one-label sequence-classification directory (written by rlhf4j or by transformers):
+     * an encoder for {@code model_type} bert, roberta or deberta-v2, a decoder otherwise.
      */
-    public static RewardModel load(Path dir, NDManager manager) {
-        JsonNode config = readConfig(dir);
-        checkSequenceClassifier(dir, config);
-        NDManager own = manager.newSubManager();
-        try {
-            CausalLM trunk = ModelDirectory.loadCausalLM(dir, own, false);
-            NDArray weight = ModelDirectory.readTensor(dir, HEAD, own);
-            int c = trunk.config().hiddenSize();
-            if (weight == null) {
-                throw new IllegalArgumentException(dir + ": tensor " + HEAD + " is missing from the checkpoint;"
-                        + " a reward model directory needs a (1, " + c + ") scalar head");
-            }
-            if (!weight.getShape().equals(new Shape(1, c))) {
-                throw new IllegalArgumentException(dir + ": tensor " + HEAD + " has shape " + weight.getShape()
-                        + "; a reward model needs (1, " + c + ")");
-            }
-            if (ModelDirectory.readTensor(dir, "score.bias", own) != null) {
-                throw new IllegalArgumentException(dir + ": tensor score.bias is not supported (transformers'"
-                        + " *ForSequenceClassification heads have no bias)");
-            }
-            JsonNode pad = config.get("pad_token_id");
-            int padId = pad != null && pad.canConvertToInt() ? pad.asInt() : -1;
-            return new RewardModel(own, trunk, weight, padId, readNormalization(dir, config));
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
-        }
+    static RewardModel load(Path dir, NDManager manager) {
+        return EncoderConfig.isEncoder(dir) ? EncoderRewardModel.load(dir, manager) : DecoderRewardModel.load(dir, manager);
     }
 
-    /**
-     * A reward model initialised from a causal-LM directory (an SFT output): its trunk, and a new
-     * head drawn from N(0, 1/sqrt(C + 1)) (PPO-NOTES) with {@code java.util.Random(seed)}. Its
-     * {@code pad_token_id} is the directory tokenizer's pad id ({@link Tokenizer#padId}: the pad
-     * token, else EOS, as TRL pads), which {@link #save} writes.
-     */
-    public static RewardModel fromCausalLm(Path dir, NDManager manager, long seed) {
-        int padId;
-        try (Tokenizer tokenizer = Tokenizer.load(dir)) {
-            padId = tokenizer.padId();
-        }
-        NDManager own = manager.newSubManager();
-        try {
-            CausalLM trunk = ModelDirectory.loadCausalLM(dir, own, false);
-            return new RewardModel(own, trunk, initialHead(trunk.config(), own, seed), padId, Normalization.IDENTITY);
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
-        }
+    /** See {@link DecoderRewardModel#fromCausalLm}. */
+    static DecoderRewardModel fromCausalLm(Path dir, NDManager manager, long seed) {
+        return DecoderRewardModel.fromCausalLm(dir, manager, seed);
     }
 
-    /**
-     * A randomly initialised reward model (benchmarks and tests): trunk from {@link
-     * WeightSource#random} with std 0.02, head as in {@link #fromCausalLm}.
-     */
-    public static RewardModel random(ModelConfig config, NDManager manager, long seed) {
-        NDManager own = manager.newSubManager();
-        CausalLM trunk = new CausalLM(config, own, WeightSource.random(seed, 0.02f, config.numLayers()), false);
-        int padId = config.padTokenId() >= 0 ? config.padTokenId()
-                : config.eosTokenIds().isEmpty() ? -1 : config.eosTokenIds().get(0);
-        return new RewardModel(own, trunk, initialHead(config, own, seed), padId, Normalization.IDENTITY);
+    /** See {@link DecoderRewardModel#random}. */
+    static DecoderRewardModel random(ModelConfig config, NDManager manager, long seed) {
+        return DecoderRewardModel.random(config, manager, seed);
     }
 
-    private static NDArray initialHead(ModelConfig config, NDManager manager, long seed) {
-        int c = config.hiddenSize();
-        double std = 1.0 / Math.sqrt(c + 1.0);
-        Random rng = new Random(seed);
-        float[] w = new float[c];
-        for (int i = 0; i < c; i++) {
-            w[i] = (float) (rng.nextGaussian() * std);
-        }
-        return manager.create(w, new Shape(1, c));
+    /** See {@link DecoderRewardModel#pooledIndex}. */
+    static NDArray pooledIndex(NDArray ids, NDArray attentionMask, int padId) {
+        return DecoderRewardModel.pooledIndex(ids, attentionMask, padId);
     }
 
-    /** Raw scores at the pooled token, dropout off; see the class comment. (B) float32. */
-    public NDArray scores(NDArray ids, NDArray attentionMask) {
+    /** See {@link DecoderRewardModel#architecture}. */
+    static String architecture(ModelConfig config) {
+        return DecoderRewardModel.architecture(config);
+    }
+
+    /** Raw scores, dropout off. (B) float32. */
+    default NDArray scores(NDArray ids, NDArray attentionMask) {
         return scores(ids, attentionMask, false);
     }
 
     /**
-     * Raw scores at the pooled token: the last one that is real and not {@code pad_token_id}.
+     * Raw scores.
      *
-     * @param ids (B, T) token ids
-     * @param attentionMask (B, T) 1 for real tokens, 0 for padding (any side)
-     * @param training dropout on (as configured by the trunk)
-     * @return (B) float32; a row without real tokens reads position 0
+     * @param ids (B, T) token ids, padded with {@link #padTokenId()}
+     * @param attentionMask (B, T) 1 on real tokens
+     * @param training dropout on
+     * @return (B) float32
      */
-    public NDArray scores(NDArray ids, NDArray attentionMask, boolean training) {
-        NDArray hidden = hidden(ids, attentionMask, training);                          // (B, T, C)
-        long b = hidden.getShape().get(0);
-        long c = hidden.getShape().get(2);
-        NDArray last = pooledIndex(ids, attentionMask, padTokenId);                     // (B)
-        NDArray pooled = hidden.gather(last.reshape(b, 1, 1).broadcast(b, 1, c), 1)
-                .reshape(b, c);                                                         // (B, C)
-        return Linear.linear(pooled, head.getArray()).singletonOrThrow().reshape(b);    // (B)
-    }
+    NDArray scores(NDArray ids, NDArray attentionMask, boolean training);
 
-    /**
-     * The head applied at every position (a critic's values): (B, T) float32, defined where the
-     * mask is 1 (entry [b, pooledIndex_b] equals {@code scores()[b]}).
-     */
-    public NDArray perTokenScores(NDArray ids, NDArray attentionMask) {
-        return perTokenScores(ids, attentionMask, false);
-    }
+    /** The id batches are padded with ({@code pad_token_id} of config.json), or -1 for none. */
+    int padTokenId();
 
-    /** {@link #perTokenScores(NDArray, NDArray)} with dropout on when {@code training}. */
-    public NDArray perTokenScores(NDArray ids, NDArray attentionMask, boolean training) {
-        NDArray hidden = hidden(ids, attentionMask, training);                          // (B, T, C)
-        NDArray values = Linear.linear(hidden, head.getArray()).singletonOrThrow();     // (B, T, 1)
-        return values.reshape(hidden.getShape().get(0), hidden.getShape().get(1));      // (B, T)
-    }
+    /** The longest sequence the model reads, in tokens. */
+    int maxLength();
 
-    private NDArray hidden(NDArray ids, NDArray attentionMask, boolean training) {
-        NDArray positions = CausalLM.positionsFromMask(attentionMask);                  // (B, T)
-        return trunk.hidden(ids, attentionMask, positions, null, training);
-    }
+    /** How {@link RewardInputs} lays out this model's input. */
+    RewardInputs.Layout inputLayout();
 
-    /**
-     * Where each row is scored: the last position whose mask is 1 and whose id is not {@code padId}
-     * (transformers: {@code argmax(arange(T) · (ids != pad_token_id))}); {@code padId < 0} reads
-     * the mask alone. A row with no such position reads 0, as transformers does. (B) int64.
-     */
-    public static NDArray pooledIndex(NDArray ids, NDArray attentionMask, int padId) {
-        NDArray mask = attentionMask.toType(DataType.INT64, false);                     // (B, T)
-        if (padId >= 0) {
-            mask = mask.mul(ids.neq(padId).toType(DataType.INT64, false));              // (B, T)
-        }
-        long t = mask.getShape().get(1);
-        NDArray positions = mask.getManager().arange(0, t, 1, DataType.INT64);          // (T)
-        return mask.mul(positions).argMax(1);                                           // (B)
-    }
-
-    /** The pad id scores are pooled by ({@code pad_token_id} of config.json), or -1 for none. */
-    public int padTokenId() {
-        return padTokenId;
-    }
-
-    /** The decoder trunk. */
-    public CausalLM trunk() {
-        return trunk;
-    }
-
-    /** The scalar head {@code score.weight}, (1, C). */
-    public Parameter head() {
-        return head;
-    }
-
-    /** The trunk's configuration. */
-    public ModelConfig config() {
-        return trunk.config();
-    }
-
-    /** All parameters by Hugging Face name, checkpoint order: the trunk's, then {@code score.weight}. */
-    public Map<String, Parameter> namedParameters() {
-        Map<String, Parameter> all = new LinkedHashMap<>(trunk.namedParameters());
-        all.put(HEAD, head);
-        return Collections.unmodifiableMap(all);
-    }
+    /** All parameters by Hugging Face name, in checkpoint order. */
+    Map<String, Parameter> namedParameters();
 
     /**
      * The parameters that receive gradients (all of them unless frozen), in checkpoint order, for
      * the optimizer and clipping. Build the list again after {@link #setTrainable}.
      */
-    public List<NamedParameter> trainableParameters() {
+    default List<NamedParameter> trainableParameters() {
         List<NamedParameter> out = new ArrayList<>();
         namedParameters().forEach((name, p) -> {
             if (p.requiresGradient()) {
@@ -262,108 +105,22 @@ public final class RewardModel implements AutoCloseable {
         return List.copyOf(out);
     }
 
-    /** Freezes (or unfreezes) trunk and head; a frozen model holds no gradient buffers. */
-    public void setTrainable(boolean trainable) {
-        trunk.setTrainable(trainable);
-        head.freeze(!trainable);
-    }
+    /** Freezes (or unfreezes) every parameter; a frozen model holds no gradient buffers. */
+    void setTrainable(boolean trainable);
 
     /** The stored normalisation; {@link Normalization#IDENTITY} until one is set or loaded. */
-    public Normalization normalization() {
-        return normalization;
-    }
+    Normalization normalization();
 
     /** Replaces the normalisation saved with the model (after training: over the reference set). */
-    public void setNormalization(Normalization normalization) {
-        this.normalization = java.util.Objects.requireNonNull(normalization, "normalization");
-    }
+    void setNormalization(Normalization normalization);
 
     /**
-     * Saves a Hugging Face sequence-classification directory (atomically, see {@link
-     * ModelDirectory#save}): the trunk's tensors plus {@code score.weight}, and config.json with
-     * the architecture name, {@code num_labels} 1, {@code id2label} {@code {"0": "LABEL_0"}},
-     * {@code label2id}, {@code pad_token_id} (the one scores are pooled by, so transformers reads
-     * the same token) and {@value #NORMALIZATION_KEY}.
-     *
-     * @param tokenizer its files are copied; may be null
+     * Saves a Hugging Face sequence-classification directory with {@code num_labels} 1 that
+     * transformers loads unchanged (atomically; the tokenizer's files copied when not null).
      */
-    public void save(Path dir, Tokenizer tokenizer) {
-        ModelConfig config = trunk.config();
-        int pad = padTokenId >= 0 ? padTokenId : tokenizer != null ? tokenizer.padId()
-                : config.padTokenId() >= 0 ? config.padTokenId()
-                : config.eosTokenIds().isEmpty() ? 0 : config.eosTokenIds().get(0);
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("num_labels", 1);
-        extra.put("id2label", Map.of("0", "LABEL_0"));
-        extra.put("label2id", Map.of("LABEL_0", 0));
-        extra.put("pad_token_id", pad);
-        extra.put(NORMALIZATION_KEY, normalization.toJson());
-        ModelDirectory.save(dir, trunk, architecture(config), Map.of(HEAD, head.getArray()), extra, tokenizer);
-    }
+    void save(Path dir, Tokenizer tokenizer);
 
-    /** {@code GPT2ForSequenceClassification}, {@code LlamaForSequenceClassification}, ... */
-    public static String architecture(ModelConfig config) {
-        return switch (config.modelType()) {
-            case "gpt2" -> "GPT2ForSequenceClassification";
-            case "qwen2" -> "Qwen2ForSequenceClassification";
-            case "mistral" -> "MistralForSequenceClassification";
-            default -> "LlamaForSequenceClassification";
-        };
-    }
-
-    private static JsonNode readConfig(Path dir) {
-        Path file = dir.resolve("config.json");
-        if (!Files.exists(file)) {
-            throw new IllegalArgumentException(file + ": not found; a reward model directory needs a Hugging Face"
-                    + " config.json");
-        }
-        return JsonFile.read(file);
-    }
-
-    private static void checkSequenceClassifier(Path dir, JsonNode config) {
-        Path file = dir.resolve("config.json");
-        JsonNode archs = config.get("architectures");
-        if (archs != null && archs.isArray() && !archs.isEmpty()) {
-            String arch = archs.get(0).asText();
-            if (!arch.endsWith("ForSequenceClassification")) {
-                throw new IllegalArgumentException(file + ": architectures must name a *ForSequenceClassification"
-                        + " model, but is: " + archs + " (start a reward model from a causal LM with"
-                        + " reward_model.init, i.e. RewardModel.fromCausalLm)");
-            }
-        }
-        JsonNode numLabels = config.get("num_labels");
-        if (numLabels != null && !numLabels.isNull() && numLabels.asInt() != 1) {
-            throw new IllegalArgumentException(file + ": num_labels must be 1 for a reward model, but is: " + numLabels);
-        }
-        JsonNode id2label = config.get("id2label");
-        if ((numLabels == null || numLabels.isNull()) && id2label != null && id2label.isObject()
-                && id2label.size() != 1) {
-            throw new IllegalArgumentException(file + ": id2label must hold exactly one label for a reward model,"
-                    + " but is: " + id2label);
-        }
-    }
-
-    private static Normalization readNormalization(Path dir, JsonNode config) {
-        JsonNode n = config.get(NORMALIZATION_KEY);
-        if (n == null || n.isNull()) {
-            return Normalization.IDENTITY;
-        }
-        Path file = dir.resolve("config.json");
-        if (!n.isObject() || !n.path("mean").isNumber() || !n.path("std").isNumber()) {
-            throw new IllegalArgumentException(file + ": " + NORMALIZATION_KEY
-                    + " must be {\"mean\": number, \"std\": number}, but is: " + n);
-        }
-        try {
-            return new Normalization(n.get("mean").asDouble(), n.get("std").asDouble());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + NORMALIZATION_KEY + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Releases the trunk and the head. */
+    /** Releases the parameters. */
     @Override
-    public void close() {
-        trunk.close();
-        manager.close();
-    }
+    void close();
 }

@@ -25,7 +25,7 @@ class RewardModelParityTest {
     void scoresMatchTransformersWithRightAndLeftPadding(String name) {
         JsonNode expected = Fixtures.expected(name);
         boolean gpt2 = name.startsWith("gpt2");
-        try (NDManager m = NDManager.newBaseManager(); RewardModel rm = RewardModel.load(Fixtures.parityModel(name), m)) {
+        try (NDManager m = NDManager.newBaseManager(); DecoderRewardModel rm = DecoderRewardModel.load(Fixtures.parityModel(name), m)) {
             int compared = 0;
             for (JsonNode batch : expected.get("batches")) {
                 NDArray ids = m.create(Fixtures.longMatrix(batch.get("input_ids")));

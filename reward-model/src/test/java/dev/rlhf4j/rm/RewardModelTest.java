@@ -69,9 +69,9 @@ class RewardModelTest {
     void startsFromACausalLmWithTheTrunkUnchangedAndASeededHead() {
         Path gpt2 = Fixtures.parityModel("gpt2");
         try (NDManager m = NDManager.newBaseManager();
-                RewardModel a = RewardModel.fromCausalLm(gpt2, m, 7);
-                RewardModel b = RewardModel.fromCausalLm(gpt2, m, 7);
-                RewardModel c = RewardModel.fromCausalLm(gpt2, m, 8);
+                DecoderRewardModel a = RewardModel.fromCausalLm(gpt2, m, 7);
+                DecoderRewardModel b = RewardModel.fromCausalLm(gpt2, m, 7);
+                DecoderRewardModel c = RewardModel.fromCausalLm(gpt2, m, 8);
                 CausalLM lm = ModelDirectory.loadCausalLM(gpt2, m, true)) {
             float[] head = a.head().getArray().toFloatArray();
             assertEquals(32, head.length);
@@ -103,7 +103,7 @@ class RewardModelTest {
 
     @Test
     void scoringLeavesNoArraysBehind() {
-        try (NDManager m = NDManager.newBaseManager(); RewardModel rm = RewardModel.load(Fixtures.parityModel("gpt2-rm"), m)) {
+        try (NDManager m = NDManager.newBaseManager(); DecoderRewardModel rm = DecoderRewardModel.load(Fixtures.parityModel("gpt2-rm"), m)) {
             NDArray ids = ids(m, "gpt2-rm");
             NDArray mask = mask(m, "gpt2-rm");
             ScopeLeaks.assertNoGrowth(m, 5, () -> {
@@ -138,7 +138,7 @@ class RewardModelTest {
         config.put("num_labels", 1); // an explicit num_labels wins, as in transformers
         config.putObject("id2label").put("0", "LABEL_0");
         JSON.writeValue(dir.resolve("config.json").toFile(), config);
-        try (NDManager m = NDManager.newBaseManager(); RewardModel rm = RewardModel.load(dir, m)) {
+        try (NDManager m = NDManager.newBaseManager(); DecoderRewardModel rm = DecoderRewardModel.load(dir, m)) {
             assertNotEquals(null, rm.head());
         }
     }

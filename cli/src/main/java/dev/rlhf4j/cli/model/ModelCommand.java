@@ -2,6 +2,7 @@ package dev.rlhf4j.cli.model;
 
 import dev.rlhf4j.core.checkpoint.SafetensorsCheckpoint;
 import dev.rlhf4j.core.model.ModelConfig;
+import dev.rlhf4j.core.model.encoder.EncoderConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,8 @@ public final class ModelCommand {
 
         @Override
         public Integer call() throws Exception {
-            ModelConfig c = ModelConfig.read(dir);
+            EncoderConfig e = EncoderConfig.isEncoder(dir) ? EncoderConfig.read(dir) : null;
+            ModelConfig c = e == null ? ModelConfig.read(dir) : null;
             long tensors;
             long elements = 0;
             long bytes = 0;
@@ -40,18 +42,10 @@ public final class ModelCommand {
                 }
                 weightFiles = weights.files();
             }
-            System.out.printf("model_type       %s (%s family)%n", c.modelType(), c.family().name().toLowerCase());
-            System.out.printf("parameters       %,d%n", c.parameterCount());
-            System.out.printf("layers           %d%n", c.numLayers());
-            System.out.printf("hidden           %d (heads %d, kv heads %d, head dim %d)%n", c.hiddenSize(), c.numHeads(),
-                    c.numKvHeads(), c.headDim());
-            System.out.printf("mlp              %d%n", c.intermediateSize());
-            System.out.printf("vocab            %d%n", c.vocabSize());
-            System.out.printf("max positions    %d%n", c.maxPositions());
-            System.out.printf("tied embeddings  %s%n", c.tieEmbeddings());
-            System.out.printf("dtype            %s%n", c.dtype());
-            if (c.family() == ModelConfig.Family.LLAMA) {
-                System.out.printf("rope theta       %.1f%n", c.ropeTheta());
+            if (e != null) {
+                printEncoder(e);
+            } else {
+                printDecoder(c);
             }
             System.out.printf("weights          %,d tensors, %,d values, %,d bytes in %d file(s), data complete%n", tensors,
                     elements, bytes, weightFiles.size());
@@ -65,6 +59,40 @@ public final class ModelCommand {
                 System.out.println("files            " + files.map(p -> p.getFileName().toString()).sorted().toList());
             }
             return 0;
+        }
+
+        private static void printDecoder(ModelConfig c) {
+                System.out.printf("model_type       %s (%s family)%n", c.modelType(), c.family().name().toLowerCase());
+                System.out.printf("parameters       %,d%n", c.parameterCount());
+                System.out.printf("layers           %d%n", c.numLayers());
+                System.out.printf("hidden           %d (heads %d, kv heads %d, head dim %d)%n", c.hiddenSize(), c.numHeads(),
+                        c.numKvHeads(), c.headDim());
+                System.out.printf("mlp              %d%n", c.intermediateSize());
+                System.out.printf("vocab            %d%n", c.vocabSize());
+                System.out.printf("max positions    %d%n", c.maxPositions());
+                System.out.printf("tied embeddings  %s%n", c.tieEmbeddings());
+                System.out.printf("dtype            %s%n", c.dtype());
+                if (c.family() == ModelConfig.Family.LLAMA) {
+                    System.out.printf("rope theta       %.1f%n", c.ropeTheta());
+                }
+        }
+
+        /** An encoder (BERT, RoBERTa, DeBERTa-v2/v3): rlhf4j reads it as a reward model only. */
+        private static void printEncoder(EncoderConfig e) {
+            System.out.printf("model_type       %s (encoder, %s; a reward model only)%n", e.modelType(),
+                    e.family().architecture());
+            System.out.printf("layers           %d%n", e.numLayers());
+            System.out.printf("hidden           %d (heads %d, head dim %d)%n", e.hiddenSize(), e.numHeads(), e.headDim());
+            System.out.printf("mlp              %d (%s)%n", e.intermediateSize(), e.hiddenAct());
+            System.out.printf("vocab            %d (token types %d)%n", e.vocabSize(), e.typeVocabSize());
+            System.out.printf("max positions    %d (max input %d tokens)%n", e.maxPositions(), e.maxLength());
+            if (e.family() == EncoderConfig.Family.DEBERTA_V2 && e.relativeAttention()) {
+                System.out.printf("attention        disentangled %s%s, span %d%s%s%n", e.c2p() ? "c2p " : "",
+                        e.p2c() ? "p2c" : "", e.attentionSpan(), e.shareAttKey() ? ", shared keys" : "",
+                        e.positionBiasedInput() ? ", absolute positions" : "");
+            }
+            System.out.printf("labels           %d%n", e.numLabels());
+            System.out.printf("dtype            %s%n", e.dtype());
         }
     }
 }

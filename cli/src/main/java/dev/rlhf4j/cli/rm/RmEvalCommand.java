@@ -72,7 +72,7 @@ public final class RmEvalCommand implements Callable<Integer> {
         try (NDManager m = NDManager.newBaseManager(); Tokenizer tok = Tokenizer.load(model);
                 RewardModel rm = RewardModel.load(model, m)) {
             pairs = PairFiles.read(data);
-            RewardInputs inputs = new RewardInputs(tok, maxLength != null ? maxLength : rm.config().maxPositions());
+            RewardInputs inputs = RewardInputs.forModel(rm, tok, maxLength);
             scores = new RewardScorer(rm, inputs, batchSize, m).scorePairs(pairs);
             report = RewardEvaluator.evaluate(model.toAbsolutePath().normalize().getFileName().toString(), pairs,
                     scores.chosen(), scores.rejected());

@@ -85,7 +85,7 @@ public final class RmScoreCommand implements Callable<Integer> {
             Writer sink = file != null ? file : spec.commandLine().getOut();
             normalization = String.format(Locale.ROOT, "mean %.4f std %.4f", rm.normalization().mean(),
                     rm.normalization().std());
-            RewardInputs inputs = new RewardInputs(tok, maxLength != null ? maxLength : rm.config().maxPositions());
+            RewardInputs inputs = RewardInputs.forModel(rm, tok, maxLength);
             RewardScorer scorer = new RewardScorer(rm, inputs, batchSize, m);
             List<Item> items = new ArrayList<>();
             List<long[]> seqs = new ArrayList<>();

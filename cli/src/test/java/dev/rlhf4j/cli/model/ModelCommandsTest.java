@@ -136,6 +136,14 @@ class ModelCommandsTest {
         assertTrue(inspect.contains("llama") && inspect.contains("kv heads 2"), inspect);
     }
 
+    @Test
+    void inspectDescribesAnEncoder() {
+        String inspect = run("model", "inspect", Fixtures.path("encoders/deberta-v3").toString());
+        assertTrue(inspect.startsWith("model_type       deberta-v2 (encoder, DebertaV2ForSequenceClassification; a reward"
+                + " model only)"), inspect);
+        assertTrue(inspect.contains("attention        disentangled c2p p2c, span 8, shared keys\n"), inspect);
+    }
+
     /** Inspect reads every header and checks that the file holds each tensor's data, not only config.json. */
     @Test
     void inspectRefusesTruncatedWeights(@TempDir Path tmp) throws Exception {

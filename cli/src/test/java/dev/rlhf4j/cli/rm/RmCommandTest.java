@@ -95,6 +95,29 @@ class RmCommandTest {
         assertTrue(JSON.readTree(lines.get(3)).get("reward").isNumber());
     }
 
+    /** An encoder reward model (DeBERTa-v3 fixture) behind the same commands: scores as transformers gives them. */
+    @Test
+    void scoreAndEvalReadAnEncoderRewardModel() throws Exception {
+        Path model = Fixtures.path("encoders/deberta-v3");
+        JsonNode expected = Fixtures.readJson(model.resolve("expected.json"));
+        JsonNode pairs = expected.get("pairs");
+        int first = expected.get("texts").size() - pairs.size();
+        Path in = tmp.resolve("pairs.jsonl");
+        Files.write(in, List.of(JSON.writeValueAsString(java.util.Map.of("prompt", pairs.get(0).get(0).asText(),
+                "chosen", pairs.get(0).get(1).asText(), "rejected", pairs.get(1).get(1).asText()))));
+        Path out = tmp.resolve("scored.jsonl");
+        Run r = run("rm", "score", "--model", model.toString(), "--data", in.toString(), "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode scored = JSON.readTree(Files.readAllLines(out).get(0));
+        assertEquals(expected.get("scores").get(first).asDouble(), scored.get("reward_chosen").asDouble(), 1e-4);
+        assertEquals(expected.get("scores").get(first + 1).asDouble(), scored.get("reward_rejected").asDouble(), 1e-4);
+        Run eval = run("rm", "eval", "--model", model.toString(), "--data", in.toString(), "--out",
+                tmp.resolve("report.json").toString());
+        assertEquals(0, eval.exit(), eval.err());
+        boolean chosenWins = scored.get("reward_chosen").asDouble() > scored.get("reward_rejected").asDouble();
+        assertEquals(chosenWins ? 1.0 : 0.0, JSON.readTree(tmp.resolve("report.json").toFile()).get("accuracy").asDouble());
+    }
+
     /** rm score and rm eval never write over their input; the refusal names the option and the file. */
     @Test
     void scoreAndEvalNeverWriteOverTheirInput() throws Exception {

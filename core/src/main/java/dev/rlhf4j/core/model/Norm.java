@@ -15,19 +15,19 @@ import dev.rlhf4j.core.ops.Scalars;
  * (the only pow DJL offers that is safe under autograd, see {@link Scalars}) misses libtorch's
  * scalar-exponent fast path and runs {@code std::pow} per element, several times slower.
  */
-final class Norm {
+public final class Norm {
     private final Parameter weight;
     private final Parameter bias; // null for RMSNorm
     private final float eps;
 
-    Norm(ParamFactory params, String prefix, int width, boolean layerNorm, float eps) {
+    public Norm(ParamFactory params, String prefix, int width, boolean layerNorm, float eps) {
         this.weight = params.create(prefix + ".weight", new Shape(width));
         this.bias = layerNorm ? params.create(prefix + ".bias", new Shape(width)) : null;
         this.eps = eps;
     }
 
     /** (B, T, C) → (B, T, C). */
-    NDArray forward(NDArray x) {
+    public NDArray forward(NDArray x) {
         if (bias != null) {
             return LayerNorm.layerNorm(x, new Shape(x.getShape().get(x.getShape().dimension() - 1)),
                     weight.getArray(), bias.getArray(), eps).singletonOrThrow();

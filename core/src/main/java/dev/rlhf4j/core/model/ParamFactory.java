@@ -7,18 +7,18 @@ import ai.djl.nn.Parameter;
 import java.util.function.Consumer;
 
 /** Creates a model's parameters from a {@link WeightSource}, checking every shape. */
-final class ParamFactory {
+public final class ParamFactory {
     private final WeightSource source;
     private final NDManager manager;
     private final Consumer<Parameter> register;
 
-    ParamFactory(WeightSource source, NDManager manager, Consumer<Parameter> register) {
+    public ParamFactory(WeightSource source, NDManager manager, Consumer<Parameter> register) {
         this.source = source;
         this.manager = manager;
         this.register = register;
     }
 
-    Parameter create(String name, Shape shape) {
+    public Parameter create(String name, Shape shape) {
         NDArray array = source.load(name, shape, manager);
         if (!array.getShape().equals(shape)) {
             throw new IllegalArgumentException(

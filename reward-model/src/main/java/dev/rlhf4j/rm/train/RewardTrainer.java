@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.io.JsonFile;
-import dev.rlhf4j.core.model.ModelConfig;
+import dev.rlhf4j.core.model.encoder.EncoderConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.AdamW;
 import dev.rlhf4j.core.train.Checkpoint;
@@ -23,6 +23,7 @@ import dev.rlhf4j.core.train.RunHook;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
 import dev.rlhf4j.core.train.TrainerState;
+import dev.rlhf4j.rm.EncoderRewardModel;
 import dev.rlhf4j.rm.Normalization;
 import dev.rlhf4j.rm.RewardInputs;
 import dev.rlhf4j.rm.RewardModel;
@@ -241,16 +242,16 @@ public final class RewardTrainer implements AutoCloseable {
             LOG.info("resuming from {} (step {})", latest.get().dir(), state.step());
         } else if (isRewardModel(config.init())) {
             model = RewardModel.load(config.init(), manager);
+        } else if (EncoderConfig.isEncoder(config.init())) { // a pretrained encoder: its trunk, a fresh head
+            model = EncoderRewardModel.fromPretrained(config.init(), manager, config.seed());
         } else {
             model = RewardModel.fromCausalLm(config.init(), manager, config.seed());
         }
-        ModelConfig mc = model.config();
-        int maxLength = config.maxLength() != null ? config.maxLength() : mc.maxPositions();
-        if (maxLength > mc.maxPositions()) {
-            throw new IllegalArgumentException("reward_model.max_length must be at most the model's"
-                    + " max_position_embeddings (" + mc.maxPositions() + "), but is: " + maxLength);
+        try {
+            inputs = RewardInputs.forModel(model, tokenizer, config.maxLength());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("reward_model." + e.getMessage(), e);
         }
-        inputs = new RewardInputs(tokenizer, maxLength);
 
         // 3. loop parts
         optimizer = AdamW.of(model.trainableParameters(), training);
@@ -292,7 +293,7 @@ public final class RewardTrainer implements AutoCloseable {
             double rejectedSum = 0;
             for (int k = 0; k < training.gradAccum(); k++) {
                 PairBatch batch = new PairBatch(stream.next(training.batchSize()), inputs, config.useMargin());
-                PairBatch.Tensors t = batch.arrays(stepScope, tokenizer.padId());
+                PairBatch.Tensors t = batch.arrays(stepScope, padId());
                 NDArray[] scored = new NDArray[2];
                 lossSum += accumulator.backward(() -> {
                     NDArray scores = model.scores(t.ids(), t.mask(), dropout);       // (N)
@@ -428,6 +429,11 @@ public final class RewardTrainer implements AutoCloseable {
         }
         JsonNode archs = JsonFile.read(file).path("architectures");
         return archs.isArray() && !archs.isEmpty() && archs.get(0).asText().endsWith("ForSequenceClassification");
+    }
+
+    /** Pads with the id the model pools by (an encoder's RoBERTa positions skip exactly that id). */
+    private long padId() {
+        return model.padTokenId() >= 0 ? model.padTokenId() : tokenizer.padId();
     }
 
     /** The model being trained (tests). */
