@@ -147,6 +147,10 @@ public final class DpoTrainer implements AutoCloseable {
             referenceScope = manager.newSubManager();
             reference = loadFloat32(config.reference(), referenceScope);
             reference.setTrainable(false);
+            // log-probs of the same ids under both models mean something only with one vocabulary
+            Checks.check(reference.config().vocabSize() == mc.vocabSize(), "dpo.reference (%s) has a vocabulary of %s"
+                    + " tokens, but dpo.model (%s) has %s: the reference must share the policy's tokenizer",
+                    config.reference(), reference.config().vocabSize(), config.model(), mc.vocabSize());
         }
 
         // 2. data, and the reference's log-probs once if asked
