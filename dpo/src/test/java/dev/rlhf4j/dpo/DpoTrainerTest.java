@@ -10,9 +10,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.model.ModelConfig;
+import dev.rlhf4j.core.model.WeightSource;
 import dev.rlhf4j.core.testing.Fixtures;
+import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.OnConfigChange;
 import dev.rlhf4j.core.train.RunHook;
 import dev.rlhf4j.core.train.TrainingStoppedException;
@@ -133,6 +137,26 @@ class DpoTrainerTest {
             assertTrue(r.train().containsKey("rewards/accuracies"));
             assertEquals(type == LossType.ORPO, r.train().containsKey("nll_loss"), type.key());
         }
+    }
+
+    @Test
+    void aReferenceWithAnotherVocabularyIsRefused() throws IOException {
+        Path other = tmp.resolve("other");
+        try (Tokenizer tok = Tokenizer.load(Fixtures.parityModel("gpt2"));
+                NDManager m = NDManager.newBaseManager()) {
+            ModelConfig c = ModelConfig.gpt2(400, 32, 1, 4, 64)
+                    .withSpecialTokens(tok.bosId(), tok.eosIds(), tok.padId());
+            try (CausalLM lm = new CausalLM(c, m, WeightSource.random(1, 0.2f, 2), true)) {
+                ModelDirectory.saveCausalLM(other, lm, tok);
+            }
+        }
+        DpoConfig base = config(8, training(1, 1e-3, 1, 0, 0));
+        DpoConfig config = new DpoConfig(base.model(), other, base.data(), null, null, null, null, null, null, null,
+                null, null, null, null, base.training());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DpoTrainer.run(config, tmp.resolve("run"), RunHook.NONE, null));
+        assertEquals("dpo.reference (" + other + ") has a vocabulary of 400 tokens, but dpo.model ("
+                + base.model() + ") has 384: the reference must share the policy's tokenizer", e.getMessage());
     }
 
     private static void assertSameWeights(Path a, Path b) {
