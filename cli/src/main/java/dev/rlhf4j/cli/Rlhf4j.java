@@ -22,6 +22,7 @@ import picocli.CommandLine.ParseResult;
             dev.rlhf4j.cli.data.DataCommand.class,
             dev.rlhf4j.cli.stage.SftCommand.class,
             dev.rlhf4j.cli.rm.RmCommand.class,
+            dev.rlhf4j.cli.stage.DpoCommand.class,
             dev.rlhf4j.cli.stage.PpoCommand.class,
             dev.rlhf4j.cli.bon.BestOfNCommand.class,
             dev.rlhf4j.cli.model.GenerateCommand.class,

@@ -148,7 +148,7 @@ class ErrorHandlerTest {
         assertEquals(List.of("rlhf4j pipeline: Unknown option: '--forse'; did you mean --force?"), unknown.errLines());
         Run badStage = run("pipeline", "-c", "run.yaml", "--only", "rm");
         assertEquals(2, badStage.exit());
-        assertEquals(List.of("rlhf4j pipeline: --only must be one of data, sft, reward_model, ppo, eval, but is: rm"),
+        assertEquals(List.of("rlhf4j pipeline: --only must be one of data, sft, reward_model, dpo, ppo, eval, but is: rm"),
                 badStage.errLines());
         Run temperature = run("generate", "--model", "m", "--prompt", "p", "--temperature", "-1");
         assertEquals(2, temperature.exit());

@@ -2,6 +2,7 @@ package dev.rlhf4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.rlhf4j.dpo.DpoMetrics;
 import dev.rlhf4j.ppo.PpoMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,17 +12,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The README's PPO metrics table names exactly the keys PPO logs ({@link PpoMetrics}). */
+/** The README's metrics tables name exactly the keys PPO and DPO log ({@link PpoMetrics}, {@link DpoMetrics}). */
 class MetricsDocTest {
 
     @Test
     void readmeListsEveryPpoMetricKey() throws Exception {
-        Path dir = Path.of("").toAbsolutePath();
-        while (!Files.exists(dir.resolve("README.md")) || !Files.isDirectory(dir.resolve("configs"))) {
-            dir = dir.getParent();
-        }
-        String readme = Files.readString(dir.resolve("README.md"));
-        String section = readme.substring(readme.indexOf("## Metrics"), readme.indexOf("\n## ", readme.indexOf("## Metrics") + 1));
+        String section = section("## Metrics");
         Set<String> documented = new TreeSet<>();
         Matcher m = Pattern.compile("`([a-z_]+/[a-z_0-9*<>]+)`").matcher(section);
         while (m.find()) {
@@ -33,5 +29,31 @@ class MetricsDocTest {
         logged.remove(PpoMetrics.FIRST_RATIO_MEAN);
         logged.remove(PpoMetrics.FIRST_CLIPFRAC);
         assertEquals(logged, documented);
+    }
+
+    @Test
+    void readmeListsEveryDpoMetricKey() throws Exception {
+        String section = section("## DPO");
+        String table = section.substring(section.indexOf("| key | meaning |"));
+        table = table.substring(0, table.indexOf("\n\n"));
+        Set<String> documented = new TreeSet<>();
+        Matcher m = Pattern.compile("^\\| (.*?) \\|", Pattern.MULTILINE).matcher(table);
+        while (m.find()) {
+            Matcher key = Pattern.compile("`([a-z_/]+)`").matcher(m.group(1));
+            while (key.find()) {
+                documented.add(key.group(1));
+            }
+        }
+        assertEquals(new TreeSet<>(DpoMetrics.ALL), documented);
+    }
+
+    private static String section(String heading) throws Exception {
+        Path dir = Path.of("").toAbsolutePath();
+        while (!Files.exists(dir.resolve("README.md")) || !Files.isDirectory(dir.resolve("configs"))) {
+            dir = dir.getParent();
+        }
+        String readme = Files.readString(dir.resolve("README.md"));
+        int start = readme.indexOf("\n" + heading + "\n") + 1;
+        return readme.substring(start, readme.indexOf("\n## ", start + 1));
     }
 }

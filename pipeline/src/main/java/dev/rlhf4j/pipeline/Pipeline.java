@@ -14,6 +14,8 @@ import dev.rlhf4j.data.split.GroupSplitter;
 import dev.rlhf4j.data.split.SplitOptions;
 import dev.rlhf4j.data.split.SplitSummary;
 import dev.rlhf4j.data.stats.DatasetStats;
+import dev.rlhf4j.dpo.DpoResult;
+import dev.rlhf4j.dpo.DpoTrainer;
 import dev.rlhf4j.ppo.PolicyEvaluator;
 import dev.rlhf4j.ppo.PpoTrainer;
 import dev.rlhf4j.ppo.PromptSource;
@@ -127,6 +129,7 @@ public final class Pipeline implements AutoCloseable {
                     case DATA -> data(dir);
                     case SFT -> sft(dir, onConfigChange);
                     case REWARD_MODEL -> rewardModel(dir, onConfigChange);
+                    case DPO -> dpo(dir, onConfigChange);
                     case PPO -> ppo(dir, onConfigChange);
                     case EVAL -> eval(dir);
                 };
@@ -157,6 +160,15 @@ public final class Pipeline implements AutoCloseable {
             keys.put(Stage.REWARD_MODEL, "reward_model.output");
             outputs.put(Stage.REWARD_MODEL, run.rewardModel().outputIn(run.runDir().resolve(Stage.REWARD_MODEL.key())));
             inputs.put(Stage.REWARD_MODEL, models("reward_model.init", run.rewardModel().init()));
+        }
+        if (run.dpo() != null) {
+            keys.put(Stage.DPO, "dpo.output");
+            outputs.put(Stage.DPO, run.dpo().outputIn(run.runDir().resolve(Stage.DPO.key())));
+            Map<String, Path> in = models("dpo.model", run.dpo().model());
+            if (run.dpo().lossType().usesReference()) {
+                in.put("dpo.reference", run.dpo().reference());
+            }
+            inputs.put(Stage.DPO, in);
         }
         if (run.ppo() != null) {
             var ppo = run.ppo();
@@ -225,6 +237,11 @@ public final class Pipeline implements AutoCloseable {
             result.put("eval", RewardModelEvaluation.run(r.modelDir(), evalData, run.rewardModel().maxLength(), dir.resolve("eval")));
         }
         return result;
+    }
+
+    private Map<String, Object> dpo(Path dir, OnConfigChange onConfigChange) throws IOException {
+        DpoResult r = DpoTrainer.run(run.dpo(), dir, onConfigChange);
+        return JSON.convertValue(r, LinkedHashMap.class);
     }
 
     private Map<String, Object> ppo(Path dir, OnConfigChange onConfigChange) throws IOException {

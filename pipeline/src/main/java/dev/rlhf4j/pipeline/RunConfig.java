@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.rlhf4j.core.config.ConfigException;
 import dev.rlhf4j.core.config.ConfigFile;
+import dev.rlhf4j.dpo.DpoConfig;
 import dev.rlhf4j.ppo.PpoConfig;
 import dev.rlhf4j.rm.train.RewardModelConfig;
 import dev.rlhf4j.sft.SftConfig;
@@ -24,9 +25,9 @@ import java.util.Set;
  * given to every stage, and every section bound and validated up front, so all config errors are
  * reported before any work starts.
  *
- * <p>Chaining: {@code sft.output} → {@code reward_model.init} and {@code ppo.policy};
- * {@code data} → {@code reward_model.data} (train split) and {@code eval_data} (test split);
- * {@code reward_model.output} → {@code ppo.reward_model}.
+ * <p>Chaining: {@code sft.output} → {@code reward_model.init}, {@code dpo.model} and {@code
+ * ppo.policy}; {@code data} → {@code reward_model.data} and {@code dpo.data} (train split) and their
+ * {@code eval_data} (test split); {@code reward_model.output} → {@code ppo.reward_model}.
  *
  * <p>Containment: what a run writes stays under its root, {@code runs_dir} (or the run directory
  * itself when one is given, as {@code --run-dir} does). The run {@code name} and the stage outputs
@@ -35,10 +36,11 @@ import java.util.Set;
  * A stray {@code ../} can then never send a run, or its {@code --force}, outside the runs.
  */
 public final class RunConfig {
-    private static final Set<String> TOP_LEVEL = Set.of("name", "seed", "runs_dir", "data", "sft", "reward_model", "ppo",
-            "eval", "demo");
+    private static final Set<String> TOP_LEVEL = Set.of("name", "seed", "runs_dir", "data", "sft", "reward_model", "dpo",
+            "ppo", "eval", "demo");
     /** The keys naming where a stage writes its model, checked for containment. */
-    static final List<String> OUTPUT_KEYS = List.of("sft.output", "reward_model.output", "ppo.output");
+    static final List<String> OUTPUT_KEYS = List.of("sft.output", "reward_model.output", "dpo.output",
+            "ppo.output");
 
     private final ConfigFile file;
     private final String name;
@@ -47,6 +49,7 @@ public final class RunConfig {
     private DataConfig data;
     private SftConfig sft;
     private RewardModelConfig rewardModel;
+    private DpoConfig dpo;
     private PpoConfig ppo;
     private EvalConfig eval;
 
@@ -145,6 +148,19 @@ public final class RunConfig {
             setIfAbsent(f, "reward_model.output", run + "/reward_model/model");
             setIfAbsent(f, "reward_model.seed", seed);
         }
+        if (f.has("dpo")) {
+            if (hasSft) {
+                setIfAbsent(f, "dpo.model", f.node("sft.output").asText());
+            }
+            if (hasData) {
+                setIfAbsent(f, "dpo.data", List.of(run + "/data/train.jsonl"));
+                if (f.node("data.test").asDouble(0.1) > 0) {
+                    setIfAbsent(f, "dpo.eval_data", List.of(run + "/data/test.jsonl"));
+                }
+            }
+            setIfAbsent(f, "dpo.output", run + "/dpo/model");
+            setIfAbsent(f, "dpo.seed", seed);
+        }
         if (hasData) {
             setIfAbsent(f, "data.seed", seed);
         }
@@ -164,6 +180,7 @@ public final class RunConfig {
         data = bind(Stage.DATA, DataConfig.class, errors);
         sft = bind(Stage.SFT, SftConfig.class, errors);
         rewardModel = bind(Stage.REWARD_MODEL, RewardModelConfig.class, errors);
+        dpo = bind(Stage.DPO, DpoConfig.class, errors);
         ppo = bind(Stage.PPO, PpoConfig.class, errors);
         eval = bind(Stage.EVAL, EvalConfig.class, errors);
     }
@@ -257,6 +274,11 @@ public final class RunConfig {
 
     public RewardModelConfig rewardModel() {
         return rewardModel;
+    }
+
+    /** The {@code dpo:} section, chained; null when the config has none. */
+    public DpoConfig dpo() {
+        return dpo;
     }
 
     public PpoConfig ppo() {

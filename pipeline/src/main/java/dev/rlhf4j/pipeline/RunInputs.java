@@ -1,6 +1,7 @@
 package dev.rlhf4j.pipeline;
 
 import dev.rlhf4j.core.model.encoder.EncoderConfig;
+import dev.rlhf4j.dpo.DpoConfig;
 import dev.rlhf4j.ppo.PpoConfig;
 import dev.rlhf4j.rm.train.RewardModelConfig;
 import dev.rlhf4j.sft.SftConfig;
@@ -50,6 +51,15 @@ final class RunInputs {
             files(Stage.REWARD_MODEL, "reward_model.data", rm.data());
             files(Stage.REWARD_MODEL, "reward_model.eval_data", rm.evalData());
             files(Stage.REWARD_MODEL, "reward_model.normalization_data", rm.normalizationData());
+        }
+        DpoConfig dpo = run.dpo();
+        if (runs(Stage.DPO)) {
+            dir(Stage.DPO, "dpo.model", dpo.model());
+            if (dpo.lossType().usesReference()) {
+                dir(Stage.DPO, "dpo.reference", dpo.reference());
+            }
+            files(Stage.DPO, "dpo.data", dpo.data());
+            files(Stage.DPO, "dpo.eval_data", dpo.evalData());
         }
         PpoConfig ppo = run.ppo();
         if (runs(Stage.PPO)) {
@@ -137,6 +147,7 @@ final class RunInputs {
             case DATA -> run.runDir().resolve(Stage.DATA.key());
             case SFT -> run.sft().output();
             case REWARD_MODEL -> run.rewardModel().output();
+            case DPO -> run.dpo().output();
             case PPO -> run.ppo().output() == null ? null : Path.of(run.ppo().output());
             case EVAL -> null;
         };

@@ -5,6 +5,7 @@ public enum Stage {
     DATA("data"),
     SFT("sft"),
     REWARD_MODEL("reward_model"),
+    DPO("dpo"),
     PPO("ppo"),
     EVAL("eval");
 
@@ -26,6 +27,7 @@ public enum Stage {
                 return st;
             }
         }
-        throw new IllegalArgumentException(option + " must be one of data, sft, reward_model, ppo, eval, but is: " + s);
+        throw new IllegalArgumentException(option + " must be one of data, sft, reward_model, dpo, ppo, eval, but is: "
+                + s);
     }
 }

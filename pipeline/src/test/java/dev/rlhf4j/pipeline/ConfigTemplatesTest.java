@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rlhf4j.core.config.TrainingConfig;
+import dev.rlhf4j.dpo.DpoConfig;
 import dev.rlhf4j.ppo.PpoConfig;
 import dev.rlhf4j.rm.train.RewardModelConfig;
 import dev.rlhf4j.sft.SftConfig;
@@ -30,7 +31,7 @@ class ConfigTemplatesTest {
         String template = Files.readString(dir.resolve("configs").resolve(name));
         List<String> missing = new ArrayList<>();
         for (Class<?> type : List.of(DataConfig.class, SftConfig.class, TrainingConfig.class, RewardModelConfig.class,
-                PpoConfig.class, EvalConfig.class)) {
+                DpoConfig.class, PpoConfig.class, EvalConfig.class)) {
             for (RecordComponent c : type.getRecordComponents()) {
                 String key = c.getAccessor().getAnnotation(JsonProperty.class) != null
                         ? c.getAccessor().getAnnotation(JsonProperty.class).value()

@@ -46,6 +46,21 @@ class RunConfigTest {
     }
 
     @Test
+    void dpoChainsItsModelFromSftAndItsDataFromTheDataStage() throws IOException {
+        RunConfig run = new RunConfig(ConfigFile.load(configs().findFirst().orElseThrow(),
+                List.of("seed=9", "dpo.loss_type=ipo")), Path.of("/r"));
+        assertTrue(run.stages().contains(Stage.DPO));
+        assertEquals(run.sft().output(), run.dpo().model());
+        assertEquals(run.sft().output(), run.dpo().reference(), "the reference defaults to the starting model");
+        assertEquals(List.of(Path.of("/r/data/train.jsonl")), run.dpo().data());
+        assertEquals(List.of(Path.of("/r/data/test.jsonl")), run.dpo().evalData());
+        assertEquals(Path.of("/r/dpo/model"), run.dpo().output());
+        assertEquals(9L, run.dpo().seed());
+        assertEquals(dev.rlhf4j.dpo.DpoConfig.LossType.IPO, run.dpo().lossType());
+        assertEquals(Stage.DPO, Stage.parse("--only", "dpo"));
+    }
+
+    @Test
     void everyConfigErrorIsReportedBeforeAnyWork(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("bad.yaml");
         Files.writeString(file, """
@@ -56,7 +71,7 @@ class RunConfigTest {
                 """);
         ConfigException e = assertThrows(ConfigException.class, () -> new RunConfig(ConfigFile.load(file, List.of()), tmp));
         String msg = e.getMessage();
-        assertTrue(msg.contains(file + ": unknown key trainig; accepted keys: data, demo, eval, name, ppo, reward_model, runs_dir, seed, sft"), msg);
+        assertTrue(msg.contains(file + ": unknown key trainig; accepted keys: data, demo, dpo, eval, name, ppo, reward_model, runs_dir, seed, sft"), msg);
         assertTrue(msg.contains(file + ": sft.training.lr must be > 0, but is: -1.0"), msg);
         assertTrue(msg.contains(file + ": ppo.clip_range must be > 0 and <= 1, but is: 1.5"), msg);
     }

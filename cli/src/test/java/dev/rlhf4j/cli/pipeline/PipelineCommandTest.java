@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.cli.Rlhf4j;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.io.OwnedDirectory;
@@ -19,6 +21,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,5 +133,37 @@ class PipelineCommandTest {
                 r.err().strip().lines().reduce((a, b) -> b).orElseThrow());
         assertEquals("keep me", Files.readString(victim.resolve("notes.txt")));
         assertFalse(Files.exists(tmp.resolve("runs/t/data/done.json")), "no stage ran");
+    }
+
+    /**
+     * data, sft and dpo in one run: dpo starts from sft's output and reads the data stage's train and
+     * test splits (canonical records, their text marked) without being told.
+     */
+    @Test
+    void dpoChainsFromSftAndTheDataStage() throws IOException {
+        List<String> triples = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            triples.add("{\"prompt\": \"How is the mill " + i + "?\", \"chosen\": \" Good.\", \"rejected\": \" Bad.\"}");
+        }
+        Path prefs = Files.write(tmp.resolve("prefs.jsonl"), triples);
+        Path demos = Files.write(tmp.resolve("d.jsonl"), List.of(
+                "{\"prompt\": \"How is the mill?\", \"completion\": \" Good.\"}"));
+        Path config = Files.writeString(tmp.resolve("run.yaml"), "name: t\nruns_dir: " + tmp.resolve("runs")
+                + "\ndata:\n  inputs: [" + prefs + "]\n  test: 0.25\nsft:\n  model: " + Fixtures.parityModel("gpt2")
+                + "\n  data: " + demos + "\n  max_length: 32\n  training: {max_steps: 1}\n"
+                + "dpo:\n  training: {batch_size: 4, max_steps: 2, lr: 1.0e-3}\n");
+        Run r = run("pipeline", "-c", config.toString());
+        assertEquals(0, r.exit(), r.err());
+        Path run = tmp.resolve("runs/t");
+        assertTrue(Files.exists(run.resolve("dpo/model/model.safetensors")));
+        String resolved = Files.readString(run.resolve("config.yaml"));
+        assertTrue(resolved.contains("model: \"" + run.resolve("sft/model") + "\"")
+                || resolved.contains("model: " + run.resolve("sft/model")), resolved);
+        JsonNode done = new ObjectMapper()
+                .readTree(run.resolve("dpo/done.json").toFile());
+        assertEquals(2, done.get("steps").asInt());
+        long trainLines = Files.readAllLines(run.resolve("data/train.jsonl")).size();
+        assertEquals(trainLines, done.get("pairs").asLong(), "every pair of the train split");
+        assertTrue(done.get("eval").get("eval/rewards/accuracies").isNumber(), "the test split is evaluated");
     }
 }
