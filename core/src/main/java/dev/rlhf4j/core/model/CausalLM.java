@@ -52,6 +52,8 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
     private final Norm finalNorm;
     private final Parameter lmHead; // null when tied to the token embedding
     private final Rope rope; // Llama family only
+    private final List<Projection> projections;
+    private LoraAdapters lora; // null without adapters
 
     /**
      * Builds the model with its parameters taken from {@code weights}.
@@ -80,6 +82,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
                 ? params.create("lm_head.weight", new Shape(config.vocabSize(), c))
                 : null;
         rope = gpt2 ? null : new Rope(config.headDim(), config.ropeTheta());
+        projections = params.projections();
     }
 
     public ModelConfig config() {
@@ -99,6 +102,27 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
     /** Freezes (or unfreezes) every parameter: frozen models hold no gradient buffers. */
     public void setTrainable(boolean trainable) {
         parameters.values().forEach(p -> p.freeze(!trainable));
+    }
+
+    /**
+     * Adds LoRA adapters (PEFT's {@code LoraLayer}) to the projections {@code config} targets, their
+     * A and B taken from {@code weights} ({@link LoraAdapters#initial} for new ones, an adapter file
+     * to resume or load). The adapters are trainable parameters of this block; freeze the base
+     * weights with {@link #setTrainable}{@code (false)} to train the adapters alone.
+     *
+     * @throws IllegalStateException if the model has adapters already
+     */
+    public LoraAdapters addLora(dev.rlhf4j.core.config.LoraConfig config, WeightSource weights) {
+        if (lora != null) {
+            throw new IllegalStateException("the model has LoRA adapters already");
+        }
+        lora = new LoraAdapters(config, projections, weights, manager, this::addParameter);
+        return lora;
+    }
+
+    /** The model's LoRA adapters, or null when it has none. */
+    public LoraAdapters lora() {
+        return lora;
     }
 
     /** Logits and last hidden states; see {@link #hidden}. */
