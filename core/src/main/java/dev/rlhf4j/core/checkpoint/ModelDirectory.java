@@ -118,10 +118,18 @@ public final class ModelDirectory {
      * keys), generation_config.json, the model's parameters plus {@code extraTensors} (a reward
      * head, say) in the config's dtype, and the tokenizer files. Written to a temporary sibling and
      * renamed into place ({@link #writeAtomically}), so a crash never leaves a half-written directory,
-     * and an existing {@code dir} is replaced only if rlhf4j wrote it (or it is empty).
+     * and an existing {@code dir} is replaced only if rlhf4j wrote it (or it is empty). A model with
+     * enabled LoRA adapters is saved merged ({@code W + scaling·B·A}): the directory is a full model.
      */
     public static void save(Path dir, CausalLM model, String architecture, Map<String, NDArray> extraTensors,
             Map<String, Object> extraConfig, Tokenizer tokenizer) {
+        if (model.lora() != null && model.lora().isEnabled()) { // a full model: the adapters merged in
+            try (NDManager scope = model.getManager().newSubManager()) {
+                Map<String, NDArray> merged = model.lora().mergedWeights(scope);
+                save(dir, model, architecture, extraTensors, extraConfig, tokenizer, merged::get);
+            }
+            return;
+        }
         save(dir, model, architecture, extraTensors, extraConfig, tokenizer, name -> null);
     }
 

@@ -293,15 +293,11 @@ public final class PeftAdapter {
      * base's config and {@code extraTensors} (a merged score head).
      */
     public static void saveMerged(Path dir, CausalLM model, String architecture, Map<String, NDArray> extraTensors,
-            Map<String, Object> extraConfig, Tokenizer tokenizer, NDManager manager) {
-        LoraAdapters adapters = model.lora();
-        if (adapters == null) {
-            throw new IllegalArgumentException("the model has no LoRA adapters to merge");
+            Map<String, Object> extraConfig, Tokenizer tokenizer) {
+        if (model.lora() == null || !model.lora().isEnabled()) {
+            throw new IllegalArgumentException("the model has no enabled LoRA adapters to merge");
         }
-        try (NDManager scope = manager.newSubManager()) {
-            Map<String, NDArray> merged = adapters.mergedWeights(scope);
-            ModelDirectory.save(dir, model, architecture, extraTensors, extraConfig, tokenizer, merged::get);
-        }
+        ModelDirectory.save(dir, model, architecture, extraTensors, extraConfig, tokenizer);
     }
 
     private static String text(JsonNode c, String key) {

@@ -45,7 +45,7 @@ class LoraParityTest {
         try (NDManager m = NDManager.newBaseManager();
                 CausalLM model = ModelDirectory.loadCausalLM(dir, m, true)) {
             PeftAdapter.saveMerged(merged, model, ModelDirectory.causalLmArchitecture(model.config()),
-                    java.util.Map.of(), java.util.Map.of(), null, m);
+                    java.util.Map.of(), java.util.Map.of(), null);
             float[] withAdapter = logits(model, exp, m);
             try (CausalLM again = ModelDirectory.loadCausalLM(merged, m, true)) {
                 assertTrue(again.lora() == null);
