@@ -3,6 +3,7 @@ package dev.rlhf4j.sft;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.checkpoint.PeftAdapter;
 import dev.rlhf4j.core.checkpoint.SafetensorsCheckpoint;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.model.CausalLM;
@@ -13,6 +14,7 @@ import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
 import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradAccumulator;
+import dev.rlhf4j.core.train.LoraTraining;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.NamedParameter;
@@ -61,6 +63,9 @@ import java.util.Map;
  *   <li>End: evaluate, write {@code sft.output} (model + tokenizer files, Hugging Face layout).
  * </ol>
  *
+ * <p>With {@code sft.lora} the base weights are frozen and only the adapters train (and hold
+ * optimizer moments); checkpoints and the output are PEFT adapter directories on {@code sft.model}.
+ *
  * <p>Files in {@code runDir}: {@code metrics.jsonl} (keys {@code step, loss, lr, grad_norm,
  * tokens_per_s, train/epoch} and, on evaluation steps, {@code eval/loss, eval/perplexity,
  * eval/token_accuracy}) and {@code checkpoints/step-N/}. Randomness: one {@link SeededRng} from
@@ -95,6 +100,7 @@ public final class SftTrainer {
     private long epochSeed;
     private int[] order; // this epoch's row order
     private final Window window = new Window();
+    private Path loraBase; // with sft.lora: the full model the adapters sit on
 
     private SftTrainer(SftConfig config, Path runDir, PrintStream console, OnConfigChange onConfigChange) {
         this.config = config;
@@ -151,9 +157,13 @@ public final class SftTrainer {
             ConfigChanges.check(resume, "sft", config, onConfigChange);
         }
         // 1. Tokenizer, model and optimizer: the weights from the newest checkpoint if there is one
+        loraBase = config.lora() == null ? null : LoraTraining.baseDirectory(config.model(), runDir);
         try (Tokenizer tokenizer = Tokenizer.load(config.model());
                 NDManager manager = NDManager.newBaseManager();
-                CausalLM model = loadFloat32(resume != null ? resume.dir() : config.model(), manager);
+                CausalLM model = config.lora() == null
+                        ? loadFloat32(resume != null ? resume.dir() : config.model(), manager)
+                        : LoraTraining.load(loraBase, config.lora(), config.seed(),
+                                resume == null ? null : resume.dir(), manager, true);
                 AdamW optimizer = AdamW.of(NamedParameter.trainable(model.getParameters()), training)) {
             Checks.check(config.maxLength() <= model.config().maxPositions(),
                     "sft.max_length is %s, but the model at %s handles at most %s positions (max_position_embeddings)",
@@ -245,7 +255,7 @@ public final class SftTrainer {
                     }
                     if (training.saveEvery() > 0 && (step % training.saveEvery() == 0 || step == totalSteps)) {
                         checkpoints.save(state(rows.size(), totalSteps), dir -> {
-                            ModelDirectory.saveCausalLM(dir, model, tokenizer); // the model directory at the top
+                            save(dir, model, tokenizer); // the model (or adapter) directory at the top
                             optimizer.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
                         });
                     }
@@ -263,7 +273,7 @@ public final class SftTrainer {
             if (evalRows != null && lastEval == null) {
                 lastEval = evaluate(model, evalRows, padId, manager);
             }
-            ModelDirectory.saveCausalLM(config.output(), model, tokenizer);
+            save(config.output(), model, tokenizer);
             SftLoss.Sums eval = lastEval == null ? new SftLoss.Sums(Double.NaN, 0, 0) : lastEval;
             say("sft: done, %d steps; train loss %.4f%s; %.0f tokens/s; model written to %s", step, lastTrainLoss,
                     lastEval == null ? "" : String.format(Locale.ROOT,
@@ -378,6 +388,15 @@ public final class SftTrainer {
         }
         throw new IOException(checkpoint.resolve(TrainerState.FILE) + ": extra." + key
                 + " must be a number, but is: " + s.extra().get(key));
+    }
+
+    /** The fine-tuned model, or with {@code lora} the PEFT adapter directory on {@code sft.model}. */
+    private void save(Path dir, CausalLM model, Tokenizer tokenizer) {
+        if (config.lora() == null) {
+            ModelDirectory.saveCausalLM(dir, model, tokenizer);
+        } else {
+            PeftAdapter.save(dir, model, PeftAdapter.CAUSAL_LM, loraBase, Map.of(), Map.of(), tokenizer);
+        }
     }
 
     /** The model of {@code dir} in float32, whatever dtype it is stored in: training and checkpoints stay exact. */
