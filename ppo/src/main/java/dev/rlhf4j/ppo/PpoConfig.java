@@ -1,6 +1,7 @@
 package dev.rlhf4j.ppo;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.rlhf4j.core.config.LoraConfig;
 import dev.rlhf4j.core.config.TrainingConfig;
 
 /**
@@ -69,6 +70,9 @@ import dev.rlhf4j.core.config.TrainingConfig;
  * @param numSamples generations written per sampling (default 4)
  * @param saveEvery iterations between checkpoints; 0 = final model only (default 0)
  * @param keepCheckpoints checkpoints kept (default 2)
+ * @param lora train LoRA adapters on the policy instead of every weight (default none); the
+ *     reference is then the policy with its adapters disabled (no second copy) unless {@code
+ *     reference} names another directory, and the output is a PEFT adapter directory
  */
 public record PpoConfig(
         @JsonProperty("policy") String policy,
@@ -120,7 +124,8 @@ public record PpoConfig(
         @JsonProperty("sample_every") Integer sampleEvery,
         @JsonProperty("num_samples") Integer numSamples,
         @JsonProperty("save_every") Integer saveEvery,
-        @JsonProperty("keep_checkpoints") Integer keepCheckpoints) {
+        @JsonProperty("keep_checkpoints") Integer keepCheckpoints,
+        @JsonProperty("lora") LoraConfig lora) {
 
     public PpoConfig {
         policy = required("policy", policy);

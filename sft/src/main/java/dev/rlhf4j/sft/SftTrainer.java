@@ -3,7 +3,6 @@ package dev.rlhf4j.sft;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
-import dev.rlhf4j.core.checkpoint.PeftAdapter;
 import dev.rlhf4j.core.checkpoint.SafetensorsCheckpoint;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.model.CausalLM;
@@ -100,7 +99,6 @@ public final class SftTrainer {
     private long epochSeed;
     private int[] order; // this epoch's row order
     private final Window window = new Window();
-    private Path loraBase; // with sft.lora: the full model the adapters sit on
 
     private SftTrainer(SftConfig config, Path runDir, PrintStream console, OnConfigChange onConfigChange) {
         this.config = config;
@@ -157,12 +155,11 @@ public final class SftTrainer {
             ConfigChanges.check(resume, "sft", config, onConfigChange);
         }
         // 1. Tokenizer, model and optimizer: the weights from the newest checkpoint if there is one
-        loraBase = config.lora() == null ? null : LoraTraining.baseDirectory(config.model(), runDir);
         try (Tokenizer tokenizer = Tokenizer.load(config.model());
                 NDManager manager = NDManager.newBaseManager();
                 CausalLM model = config.lora() == null
                         ? loadFloat32(resume != null ? resume.dir() : config.model(), manager)
-                        : LoraTraining.load(loraBase, config.lora(), config.seed(),
+                        : LoraTraining.load(LoraTraining.baseDirectory(config.model(), runDir), config.lora(), config.seed(),
                                 resume == null ? null : resume.dir(), manager, true);
                 AdamW optimizer = AdamW.of(NamedParameter.trainable(model.getParameters()), training)) {
             Checks.check(config.maxLength() <= model.config().maxPositions(),
@@ -255,7 +252,7 @@ public final class SftTrainer {
                     }
                     if (training.saveEvery() > 0 && (step % training.saveEvery() == 0 || step == totalSteps)) {
                         checkpoints.save(state(rows.size(), totalSteps), dir -> {
-                            save(dir, model, tokenizer); // the model (or adapter) directory at the top
+                            LoraTraining.saveCausalLM(dir, model, tokenizer); // the model (or adapter) directory at the top
                             optimizer.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
                         });
                     }
@@ -273,7 +270,7 @@ public final class SftTrainer {
             if (evalRows != null && lastEval == null) {
                 lastEval = evaluate(model, evalRows, padId, manager);
             }
-            save(config.output(), model, tokenizer);
+            LoraTraining.saveCausalLM(config.output(), model, tokenizer);
             SftLoss.Sums eval = lastEval == null ? new SftLoss.Sums(Double.NaN, 0, 0) : lastEval;
             say("sft: done, %d steps; train loss %.4f%s; %.0f tokens/s; model written to %s", step, lastTrainLoss,
                     lastEval == null ? "" : String.format(Locale.ROOT,
@@ -388,15 +385,6 @@ public final class SftTrainer {
         }
         throw new IOException(checkpoint.resolve(TrainerState.FILE) + ": extra." + key
                 + " must be a number, but is: " + s.extra().get(key));
-    }
-
-    /** The fine-tuned model, or with {@code lora} the PEFT adapter directory on {@code sft.model}. */
-    private void save(Path dir, CausalLM model, Tokenizer tokenizer) {
-        if (config.lora() == null) {
-            ModelDirectory.saveCausalLM(dir, model, tokenizer);
-        } else {
-            PeftAdapter.save(dir, model, PeftAdapter.CAUSAL_LM, loraBase, Map.of(), Map.of(), tokenizer);
-        }
     }
 
     /** The model of {@code dir} in float32, whatever dtype it is stored in: training and checkpoints stay exact. */

@@ -154,7 +154,7 @@ public final class PeftAdapter {
         Info info = read(adapterDir);
         CausalLM model = ModelDirectory.loadCausalLM(baseDir, manager, withLmHead);
         try {
-            attach(model, adapterDir, info.lora());
+            attach(model, adapterDir, info.lora()).setBaseDirectory(baseDir);
             return model;
         } catch (RuntimeException e) {
             model.close();
@@ -166,6 +166,18 @@ public final class PeftAdapter {
     public static LoraAdapters attach(CausalLM model, Path adapterDir, LoraConfig lora) {
         try (SafetensorsFile file = SafetensorsFile.open(adapterDir.resolve(WEIGHTS_FILE))) {
             return model.addLora(lora, weights(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(adapterDir.resolve(WEIGHTS_FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies the adapter weights stored in {@code adapterDir} into {@code model}'s adapters (resuming). */
+    public static void loadInto(CausalLM model, Path adapterDir) {
+        try (SafetensorsFile file = SafetensorsFile.open(adapterDir.resolve(WEIGHTS_FILE));
+                NDManager scope = model.getManager().newSubManager()) {
+            WeightSource source = weights(file);
+            model.lora().parameters().forEach((name, p) -> p.getArray().set(
+                    source.load(name, p.getArray().getShape(), scope).toFloatArray()));
         } catch (IOException e) {
             throw new UncheckedIOException(adapterDir.resolve(WEIGHTS_FILE) + ": " + e.getMessage(), e);
         }
@@ -207,7 +219,8 @@ public final class PeftAdapter {
      * wrote (as {@link ModelDirectory#save}).
      *
      * @param taskType {@link #CAUSAL_LM} or {@link #SEQ_CLS}
-     * @param base the base model directory, written as {@code base_model_name_or_path} (absolute)
+     * @param base the base model directory, written as {@code base_model_name_or_path} (absolute);
+     *     null: the adapters' own {@link LoraAdapters#baseDirectory}
      * @param modulesToSave whole tensors stored beside the adapters by name ({@code score.weight}), with
      *     their module names ({@code score}) listed as {@code modules_to_save}
      * @param extraFiles small JSON files to write beside (name → value), e.g. a reward model's pad id
@@ -232,7 +245,8 @@ public final class PeftAdapter {
                 moduleNames.add(module);
             }
         });
-        ObjectNode json = configJson(adapters, model.config(), taskType, base, moduleNames);
+        ObjectNode json = configJson(adapters, model.config(), taskType,
+                base != null ? base : adapters.baseDirectory(), moduleNames);
         ModelDirectory.writeAtomically(dir, tmp -> {
             SafetensorsWriter.write(tmp.resolve(WEIGHTS_FILE), tensors, SafetensorsWriter.TRANSFORMERS_METADATA);
             JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve(CONFIG_FILE).toFile(), json);

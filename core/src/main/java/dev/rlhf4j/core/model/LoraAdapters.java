@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.rlhf4j.core.config.LoraConfig;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -31,6 +32,7 @@ public final class LoraAdapters {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final List<Projection> adapted = new ArrayList<>();
     private volatile boolean enabled = true;
+    private Path baseDirectory; // where the base weights came from, for the adapter's config
 
     LoraAdapters(LoraConfig config, List<Projection> projections, WeightSource weights, NDManager manager,
             Consumer<Parameter> register) {
@@ -131,6 +133,15 @@ public final class LoraAdapters {
     /** The adapters' A and B matrices by name, in model order. */
     public Map<String, Parameter> parameters() {
         return Collections.unmodifiableMap(parameters);
+    }
+
+    /** The directory of the base model, written as the adapter's {@code base_model_name_or_path}; null if unknown. */
+    public Path baseDirectory() {
+        return baseDirectory;
+    }
+
+    public void setBaseDirectory(Path baseDirectory) {
+        this.baseDirectory = baseDirectory;
     }
 
     public boolean isEnabled() {

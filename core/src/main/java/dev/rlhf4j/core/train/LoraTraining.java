@@ -9,6 +9,7 @@ import dev.rlhf4j.core.model.LoraAdapters;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * What a stage with a {@code lora:} block does to its model: start from a full base model (an
@@ -40,6 +41,10 @@ public final class LoraTraining {
         if (!PeftAdapter.isAdapter(modelDir)) {
             return modelDir;
         }
+        if (PeftAdapter.SEQ_CLS.equals(PeftAdapter.read(modelDir).taskType())) {
+            throw new IllegalArgumentException(modelDir + " is a sequence-classification adapter; merge it into a"
+                    + " full model first (rlhf4j model merge --adapter " + modelDir + " --output DIR)");
+        }
         Path merged = runDir.resolve(MERGED_BASE);
         if (Files.isRegularFile(merged.resolve("config.json"))) {
             return merged;
@@ -62,11 +67,23 @@ public final class LoraTraining {
             boolean withLmHead) {
         CausalLM model = ModelDirectory.loadCausalLM(baseDir, manager, withLmHead);
         try {
-            freezeAndAdd(model, lora, seed, resumeDir);
+            freezeAndAdd(model, lora, seed, resumeDir).setBaseDirectory(baseDir);
             return model;
         } catch (RuntimeException e) {
             model.close();
             throw e;
+        }
+    }
+
+    /**
+     * Saves a causal LM a stage trained: its adapters as a PEFT directory on their base when it has
+     * adapters, else the full model.
+     */
+    public static void saveCausalLM(Path dir, CausalLM model, Tokenizer tokenizer) {
+        if (model.lora() != null) {
+            PeftAdapter.save(dir, model, PeftAdapter.CAUSAL_LM, null, Map.of(), Map.of(), tokenizer);
+        } else {
+            ModelDirectory.saveCausalLM(dir, model, tokenizer);
         }
     }
 
