@@ -9,11 +9,14 @@ import ai.djl.nn.core.Linear;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.checkpoint.PeftAdapter;
+import dev.rlhf4j.core.config.LoraConfig;
 import dev.rlhf4j.core.io.JsonFile;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.model.WeightSource;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.core.train.LoraTraining;
 import dev.rlhf4j.core.train.NamedParameter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +68,9 @@ public final class RewardModel implements AutoCloseable {
     /** The {@code config.json} key holding the stored {@link Normalization}. */
     public static final String NORMALIZATION_KEY = "rlhf4j_reward_normalization";
 
+    /** Beside a reward-model adapter: its pad id and normalisation (a PEFT adapter has no config.json). */
+    public static final String ADAPTER_SIDE_FILE = "rlhf4j_reward_model.json";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final NDManager manager;
@@ -72,6 +78,7 @@ public final class RewardModel implements AutoCloseable {
     private final Parameter head;
     private final int padTokenId;
     private Normalization normalization;
+    private boolean saveAsAdapter; // trained with LoRA: save a PEFT SEQ_CLS adapter, not a full model
 
     private RewardModel(NDManager manager, CausalLM trunk, NDArray headWeight, int padTokenId,
             Normalization normalization) {
@@ -91,6 +98,9 @@ public final class RewardModel implements AutoCloseable {
      *     describe a one-label sequence classifier or {@code score.weight} is missing or misshapen
      */
     public static RewardModel load(Path dir, NDManager manager) {
+        if (PeftAdapter.isAdapter(dir)) {
+            return loadAdapter(dir, manager);
+        }
         JsonNode config = readConfig(dir);
         checkSequenceClassifier(dir, config);
         NDManager own = manager.newSubManager();
@@ -138,6 +148,69 @@ public final class RewardModel implements AutoCloseable {
             own.close();
             throw e;
         }
+    }
+
+    /**
+     * A PEFT sequence-classification adapter ({@code task_type: SEQ_CLS}): the trunk of its base
+     * with the LoRA adapters on, and the {@code score} head stored whole ({@code modules_to_save}).
+     * The pad id and normalisation come from {@value #ADAPTER_SIDE_FILE} when rlhf4j wrote the
+     * adapter, else from the base's config.json. Saving it again writes an adapter.
+     */
+    static RewardModel loadAdapter(Path dir, NDManager manager) {
+        PeftAdapter.Info info = PeftAdapter.read(dir);
+        Path base = PeftAdapter.baseOf(dir, null);
+        NDManager own = manager.newSubManager();
+        try {
+            CausalLM trunk = PeftAdapter.loadCausalLM(dir, base, own, false);
+            int c = trunk.config().hiddenSize();
+            NDArray weight = PeftAdapter.readModuleTensor(dir, HEAD, own);
+            if (weight == null && Files.exists(base.resolve("config.json")) && isSequenceClassifier(base)) {
+                weight = ModelDirectory.readTensor(base, HEAD, own); // the head was not trained
+            }
+            if (weight == null || !weight.getShape().equals(new Shape(1, c))) {
+                throw new IllegalArgumentException(dir + ": a reward-model adapter needs " + PeftAdapter.PREFIX + HEAD
+                        + " of shape (1, " + c + ") (modules_to_save: [score]), but " + (weight == null ? "it is missing"
+                        : "it has shape " + weight.getShape()) + "; task_type is " + info.taskType());
+            }
+            JsonNode side = Files.exists(dir.resolve(ADAPTER_SIDE_FILE)) ? JsonFile.read(dir.resolve(ADAPTER_SIDE_FILE))
+                    : readConfig(base);
+            JsonNode pad = side.get("pad_token_id");
+            int padId = pad != null && pad.canConvertToInt() ? pad.asInt() : -1;
+            RewardModel m = new RewardModel(own, trunk, weight, padId, readNormalization(dir, side));
+            m.saveAsAdapter = true;
+            return m;
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A reward model for LoRA training: from {@code base} (a reward-model directory, or a causal LM
+     * with a new head as {@link #fromCausalLm}), its trunk frozen with new adapters; the head stays
+     * fully trainable (PEFT's {@code modules_to_save=["score"]}). {@link #save} then writes a PEFT
+     * SEQ_CLS adapter directory on {@code base}.
+     */
+    public static RewardModel withLora(Path base, LoraConfig lora, long seed, NDManager manager) {
+        RewardModel m = isSequenceClassifier(base) ? load(base, manager) : fromCausalLm(base, manager, seed);
+        try {
+            LoraTraining.freezeAndAdd(m.trunk, lora, seed, null).setBaseDirectory(base);
+            m.saveAsAdapter = true;
+            return m;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Whether {@code dir}'s config.json names a {@code *ForSequenceClassification} architecture. */
+    public static boolean isSequenceClassifier(Path dir) {
+        Path file = dir.resolve("config.json");
+        if (!Files.exists(file)) {
+            return false;
+        }
+        JsonNode archs = JsonFile.read(file).path("architectures");
+        return archs.isArray() && !archs.isEmpty() && archs.get(0).asText().endsWith("ForSequenceClassification");
     }
 
     /**
@@ -259,12 +332,21 @@ public final class RewardModel implements AutoCloseable {
                 out.add(new NamedParameter(name, p.getArray()));
             }
         });
+        if (trunk.lora() != null) {
+            trunk.lora().parameters().forEach((name, p) -> out.add(new NamedParameter(name, p.getArray())));
+        }
         return List.copyOf(out);
     }
 
-    /** Freezes (or unfreezes) trunk and head; a frozen model holds no gradient buffers. */
+    /**
+     * Freezes (or unfreezes) trunk and head; a frozen model holds no gradient buffers. With LoRA
+     * adapters, unfreezing leaves the trunk's base weights frozen (the adapters and head train).
+     */
     public void setTrainable(boolean trainable) {
-        trunk.setTrainable(trainable);
+        trunk.setTrainable(trainable && trunk.lora() == null);
+        if (trunk.lora() != null) {
+            trunk.lora().parameters().values().forEach(p -> p.freeze(!trainable));
+        }
         head.freeze(!trainable);
     }
 
@@ -288,6 +370,18 @@ public final class RewardModel implements AutoCloseable {
      * @param tokenizer its files are copied; may be null
      */
     public void save(Path dir, Tokenizer tokenizer) {
+        if (saveAsAdapter && trunk.lora() != null) {
+            saveAdapter(dir, tokenizer);
+            return;
+        }
+        saveMerged(dir, tokenizer);
+    }
+
+    /**
+     * Saves a full sequence-classification directory, LoRA adapters merged into the trunk's weights:
+     * what {@code rlhf4j model merge} writes for a reward-model adapter.
+     */
+    public void saveMerged(Path dir, Tokenizer tokenizer) {
         ModelConfig config = trunk.config();
         int pad = padTokenId >= 0 ? padTokenId : tokenizer != null ? tokenizer.padId()
                 : config.padTokenId() >= 0 ? config.padTokenId()
@@ -299,6 +393,22 @@ public final class RewardModel implements AutoCloseable {
         extra.put("pad_token_id", pad);
         extra.put(NORMALIZATION_KEY, normalization.toJson());
         ModelDirectory.save(dir, trunk, architecture(config), Map.of(HEAD, head.getArray()), extra, tokenizer);
+    }
+
+    /**
+     * A PEFT {@code SEQ_CLS} adapter directory: the trunk's adapters, {@code score.weight} as
+     * {@code modules_to_save}, and {@value #ADAPTER_SIDE_FILE} with the pad id and normalisation.
+     */
+    private void saveAdapter(Path dir, Tokenizer tokenizer) {
+        ModelConfig config = trunk.config();
+        int pad = padTokenId >= 0 ? padTokenId : tokenizer != null ? tokenizer.padId()
+                : config.padTokenId() >= 0 ? config.padTokenId()
+                : config.eosTokenIds().isEmpty() ? 0 : config.eosTokenIds().get(0);
+        Map<String, Object> side = new LinkedHashMap<>();
+        side.put("pad_token_id", pad);
+        side.put(NORMALIZATION_KEY, normalization.toJson());
+        PeftAdapter.save(dir, trunk, PeftAdapter.SEQ_CLS, null, Map.of(HEAD, head.getArray()),
+                Map.of(ADAPTER_SIDE_FILE, side), tokenizer);
     }
 
     /** {@code GPT2ForSequenceClassification}, {@code LlamaForSequenceClassification}, ... */

@@ -3,6 +3,7 @@ package dev.rlhf4j.sft;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.checkpoint.PeftAdapter;
 import dev.rlhf4j.core.checkpoint.SafetensorsCheckpoint;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.model.CausalLM;
@@ -389,6 +390,9 @@ public final class SftTrainer {
 
     /** The model of {@code dir} in float32, whatever dtype it is stored in: training and checkpoints stay exact. */
     private static CausalLM loadFloat32(Path dir, NDManager manager) {
+        if (PeftAdapter.isAdapter(dir)) { // an adapter (a LoRA checkpoint or model): training continues it
+            return ModelDirectory.loadCausalLM(dir, manager, true);
+        }
         ModelConfig modelConfig = ModelConfig.read(dir).withDtype("float32");
         try (SafetensorsCheckpoint weights = ModelDirectory.open(dir)) {
             return new CausalLM(modelConfig, manager, ModelDirectory.weights(weights, dir), true);

@@ -142,8 +142,8 @@ public final class PeftAdapter {
 
     /**
      * A causal LM with the adapter of {@code adapterDir} on its base model ({@code base}, or the
-     * directory the adapter names). The adapter's weights are trainable parameters of the model;
-     * the base weights are whatever {@code ModelDirectory} gives.
+     * directory the adapter names), the base weights frozen: training it trains the adapter (a stage
+     * given an adapter continues it, and saves an adapter again).
      */
     public static CausalLM loadCausalLM(Path adapterDir, Path base, NDManager manager, boolean withLmHead) {
         Path baseDir = baseOf(adapterDir, base);
@@ -154,6 +154,7 @@ public final class PeftAdapter {
         Info info = read(adapterDir);
         CausalLM model = ModelDirectory.loadCausalLM(baseDir, manager, withLmHead);
         try {
+            model.setTrainable(false); // as PEFT loads it: the base frozen, the adapter the trainable part
             attach(model, adapterDir, info.lora()).setBaseDirectory(baseDir);
             return model;
         } catch (RuntimeException e) {

@@ -15,6 +15,7 @@ import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
 import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradAccumulator;
+import dev.rlhf4j.core.train.LoraTraining;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.OnConfigChange;
@@ -236,9 +237,12 @@ public final class RewardTrainer implements AutoCloseable {
         TrainerState state = null;
         if (latest.isPresent()) {
             state = latest.get().state();
-            model = RewardModel.load(latest.get().dir(), manager);
+            model = RewardModel.load(latest.get().dir(), manager); // with lora: the checkpoint's adapter
             resumedFrom = state.step();
             LOG.info("resuming from {} (step {})", latest.get().dir(), state.step());
+        } else if (config.lora() != null) {
+            model = RewardModel.withLora(LoraTraining.baseDirectory(config.init(), runDir), config.lora(),
+                    config.seed(), manager);
         } else if (isRewardModel(config.init())) {
             model = RewardModel.load(config.init(), manager);
         } else {
