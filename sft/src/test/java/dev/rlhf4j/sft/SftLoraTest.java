@@ -142,6 +142,7 @@ class SftLoraTest {
                 ModelDirectory.saveCausalLM(base, model, tok);
             }
             PeftAdapter.save(dir, model, PeftAdapter.CAUSAL_LM, base, Map.of(), Map.of(), tok);
+            ModelDirectory.saveCausalLM(Path.of(to).resolve(family + "-merged"), model, tok); // merged
             NDArray logits = model.forward(m.create(IDS), m.create(MASK), null, null, false).logits();
             ObjectNode exp = new ObjectMapper().createObjectNode();
             exp.set("input_ids", new ObjectMapper().valueToTree(IDS));

@@ -85,6 +85,8 @@ public final class BenchCommand {
         @Option(names = "--vocab", defaultValue = "8192") int vocab;
         @Option(names = "--steps", defaultValue = "3", description = "timed steps (the fastest counts), after one warm-up") int steps;
         @Option(names = "--only", description = "comma-separated cases: gpt2-256, llama-256, gpt2-512, llama-512") String only;
+        @Option(names = "--lora", defaultValue = "0", description = "LoRA rank on every projection, base frozen (0: full"
+                + " fine-tuning); compare peak RSS one case per process") int lora;
         @Option(names = "--json", description = "write the rows as JSON") Path out;
 
         @Override
@@ -92,7 +94,7 @@ public final class BenchCommand {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (ModelConfig c : ModelBench.sizes(vocab, seq)) {
                 if (selected(only, caseName(c))) {
-                    rows.add(TrainStepBench.run(c, batch, seq, steps));
+                    rows.add(TrainStepBench.run(c, batch, seq, steps, lora));
                 }
             }
             print("training step, batch " + batch + " x seq " + seq, rows, out);

@@ -11,8 +11,9 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code rlhf4j model inspect DIR}. */
-@Command(name = "model", description = "Look at a Hugging Face model directory.", subcommands = ModelCommand.Inspect.class)
+/** {@code rlhf4j model inspect DIR}, {@code rlhf4j model merge}. */
+@Command(name = "model", description = "Look at a Hugging Face model directory; merge a LoRA adapter.",
+        subcommands = {ModelCommand.Inspect.class, MergeCommand.class})
 public final class ModelCommand {
 
     /**
