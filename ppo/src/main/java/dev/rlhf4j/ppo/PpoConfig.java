@@ -73,6 +73,8 @@ import dev.rlhf4j.core.config.TrainingConfig;
  * @param lora train LoRA adapters on the policy instead of every weight (default none); the
  *     reference is then the policy with its adapters disabled (no second copy) unless {@code
  *     reference} names another directory, and the output is a PEFT adapter directory
+ * @param gradientCheckpointing recompute the policy's decoder blocks in the backward instead of
+ *     keeping their activations (default false; as {@code training.gradient_checkpointing})
  */
 public record PpoConfig(
         @JsonProperty("policy") String policy,
@@ -125,10 +127,12 @@ public record PpoConfig(
         @JsonProperty("num_samples") Integer numSamples,
         @JsonProperty("save_every") Integer saveEvery,
         @JsonProperty("keep_checkpoints") Integer keepCheckpoints,
-        @JsonProperty("lora") LoraConfig lora) {
+        @JsonProperty("lora") LoraConfig lora,
+        @JsonProperty("gradient_checkpointing") Boolean gradientCheckpointing) {
 
     public PpoConfig {
         policy = required("policy", policy);
+        gradientCheckpointing = gradientCheckpointing != null && gradientCheckpointing;
         reference = reference == null ? policy : reference;
         critic = critic == null ? "reward_model" : critic;
         prompts = required("prompts", prompts);

@@ -159,6 +159,7 @@ public final class PpoTrainer {
         } else {
             policy.setTrainable(false); // the adapters alone train
         }
+        policy.setGradientCheckpointing(cfg.gradientCheckpointing());
         float temperature = cfg.temperature().floatValue();
         // the log-probs are recomputed in the scoring phase, as TRL does, so generation skips them
         Generator generator = new Generator(policy, tok.padId(), tok.eosIds()).withoutLogProbs();

@@ -163,6 +163,7 @@ public final class SftTrainer {
                         : LoraTraining.load(LoraTraining.baseDirectory(config.model(), runDir), config.lora(), config.seed(),
                                 resume == null ? null : resume.dir(), manager, true);
                 AdamW optimizer = AdamW.of(NamedParameter.trainable(model.getParameters()), training)) {
+            model.setGradientCheckpointing(training.gradientCheckpointing());
             Checks.check(config.maxLength() <= model.config().maxPositions(),
                     "sft.max_length is %s, but the model at %s handles at most %s positions (max_position_embeddings)",
                     config.maxLength(), config.model(), model.config().maxPositions());

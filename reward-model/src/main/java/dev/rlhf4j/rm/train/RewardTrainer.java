@@ -248,6 +248,7 @@ public final class RewardTrainer implements AutoCloseable {
         } else {
             model = RewardModel.fromCausalLm(config.init(), manager, config.seed());
         }
+        model.trunk().setGradientCheckpointing(training.gradientCheckpointing());
         ModelConfig mc = model.config();
         int maxLength = config.maxLength() != null ? config.maxLength() : mc.maxPositions();
         if (maxLength > mc.maxPositions()) {
