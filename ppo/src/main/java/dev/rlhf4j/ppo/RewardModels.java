@@ -86,6 +86,10 @@ public final class RewardModels {
                 try (NDManager m = NDManager.newBaseManager(); RewardModel saved = RewardModel.load(dir, m)) {
                     saved.namedParameters().forEach((name, p) ->
                             rm.namedParameters().get(name).getArray().set(p.getArray().toFloatArray()));
+                    if (saved.trunk().lora() != null && rm.trunk().lora() != null) { // a critic with adapters
+                        saved.trunk().lora().parameters().forEach((name, p) -> rm.trunk().lora().parameters().get(name)
+                                .getArray().set(p.getArray().toFloatArray()));
+                    }
                 }
             }
 

@@ -133,7 +133,9 @@ public final class RewardModel implements AutoCloseable {
      * A reward model initialised from a causal-LM directory (an SFT output): its trunk, and a new
      * head drawn from N(0, 1/sqrt(C + 1)) (PPO-NOTES) with {@code java.util.Random(seed)}. Its
      * {@code pad_token_id} is the directory tokenizer's pad id ({@link Tokenizer#padId}: the pad
-     * token, else EOS, as TRL pads), which {@link #save} writes.
+     * token, else EOS, as TRL pads), which {@link #save} writes. From a PEFT adapter directory the
+     * trunk is its base (frozen) with the adapter, which trains on, and {@link #save} writes a SEQ_CLS
+     * adapter.
      */
     public static RewardModel fromCausalLm(Path dir, NDManager manager, long seed) {
         int padId;
@@ -143,7 +145,10 @@ public final class RewardModel implements AutoCloseable {
         NDManager own = manager.newSubManager();
         try {
             CausalLM trunk = ModelDirectory.loadCausalLM(dir, own, false);
-            return new RewardModel(own, trunk, initialHead(trunk.config(), own, seed), padId, Normalization.IDENTITY);
+            RewardModel m = new RewardModel(own, trunk, initialHead(trunk.config(), own, seed), padId,
+                    Normalization.IDENTITY);
+            m.saveAsAdapter = trunk.lora() != null; // from an adapter (a LoRA SFT output): it stays an adapter
+            return m;
         } catch (RuntimeException e) {
             own.close();
             throw e;
