@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * PPO with {@code lora:} on the policy: the reference is the policy object with its adapters
  * disabled, its log-probs are the base model's bit for bit, the base never changes, the adapters
- * learn the synthetic reward, and the output is a PEFT adapter directory.
+ * learn the synthetic reward, and the output is a PEFT adapter directory. Gradient checkpointing of
+ * the policy changes nothing in the numbers.
  */
 class PpoLoraTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -83,6 +84,42 @@ class PpoLoraTest {
             assertFalse(java.util.Arrays.equals(baseLogits, withAdapters));
         }
         assertTrue(PeftAdapter.isAdapter(run.resolve("model")), "the output is a PEFT adapter directory");
+    }
+
+    /** {@code gradient_checkpointing: true} (PPO runs its minibatches without dropout): the same metrics. */
+    @Test
+    void gradientCheckpointingGivesTheSameRun(@TempDir Path tmp) throws IOException {
+        List<List<String>> runs = new ArrayList<>();
+        for (boolean checkpointing : new boolean[] {false, true}) {
+            PpoConfig cfg = JSON.readValue("""
+                    {"policy": "unused", "reward_model": "unused", "prompts": "unused",
+                     "iterations": 3, "batch_size": 16, "num_mini_batches": 2, "ppo_epochs": 2, "max_new_tokens": 8,
+                     "temperature": 1.0, "kl_coef": 0.05, "missing_eos": "ignore", "lr": 3e-3, "critic_lr": 3e-3,
+                     "schedule": "constant", "log_every": 1, "sample_every": 100, "save_every": 0, "seed": 7,
+                     "gradient_checkpointing": %s}
+                    """.formatted(checkpointing), PpoConfig.class);
+            ModelConfig c = ModelConfig.gpt2(384, 32, 3, 4, 32);
+            Path run = tmp.resolve("run-" + checkpointing);
+            try (NDManager m = NDManager.newBaseManager();
+                    Tokenizer tok = Tokenizer.load(Fixtures.parityModel("gpt2"));
+                    CausalLM policy = new CausalLM(c, m, WeightSource.random(1, 0.2f, 3), true);
+                    CausalLM reference = new CausalLM(c, m, WeightSource.random(1, 0.2f, 3), true);
+                    ValueModel critic = new PolicyValueHead(policy, 3)) {
+                PpoTrainer.Models models = new PpoTrainer.Models(policy, reference,
+                        new PpoTrainerTest.TargetTokens(), critic, tok);
+                new PpoTrainer(cfg, models, prompts(), run, List.of()).train();
+            }
+            List<String> lines = new ArrayList<>();
+            for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+                com.fasterxml.jackson.databind.node.ObjectNode n =
+                        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(line);
+                n.remove(List.of("time/generate", "time/score", "time/train", "throughput/tokens_per_s", "tokens_per_s",
+                        "time"));
+                lines.add(n.toString());
+            }
+            runs.add(lines);
+        }
+        assertEquals(runs.get(0), runs.get(1));
     }
 
     private static float[] logits(CausalLM model, long[][] ids, NDManager m) {

@@ -73,6 +73,9 @@ public final class GradientCheckpointing {
     }
 
     private static void backward(Segment s) {
+        if (s.last().isReleased()) { // its step ended without a backward (an exception): nothing to do
+            return;
+        }
         boolean gradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
         NDArray upstream = null;
