@@ -71,6 +71,7 @@ class RewardLoraTest {
                     name));
             assertFalse(java.util.Arrays.equals(base.head().getArray().toFloatArray(),
                     back.head().getArray().toFloatArray()));
+            export(out, back, m);
             // merged, it is a full reward model with the same scores
             Path merged = tmp.resolve("merged");
             back.saveMerged(merged, null);
@@ -82,5 +83,58 @@ class RewardLoraTest {
                 assertEquals(back.padTokenId(), full.padTokenId());
             }
         }
+    }
+
+    /** A LoRA run stopped after a checkpoint and resumed equals the uninterrupted one, bit for bit. */
+    @Test
+    void resumedLoraRunEqualsTheUninterruptedOne() throws IOException {
+        Path train = tmp.resolve("train.jsonl");
+        SyntheticPreferences.write(train, 24, 1);
+        TrainingConfig training = new TrainingConfig(8, 1, 6L, 1.0, 3e-3, TrainingConfig.Schedule.COSINE, 3L, 0.0,
+                null, null, null, 1.0, 1, 0, 3, 2, true); // with gradient checkpointing too
+        RewardModelConfig config = RewardModelConfig.of(Fixtures.parityModel("gpt2"), List.of(train))
+                .withTraining(training).withLora(new LoraConfig(4, 8.0, 0.1, List.of("c_attn"), null, null));
+        RewardTrainingResult a = RewardTrainer.run(config, tmp.resolve("straight"), RunHook.NONE, null);
+        RewardTrainingResult stopped = RewardTrainer.run(config, tmp.resolve("resumed"), RunHook.stopAfter(4), null);
+        assertEquals(4, stopped.steps());
+        RewardTrainingResult b = RewardTrainer.run(config, tmp.resolve("resumed"), RunHook.NONE, null);
+        assertEquals(6, b.steps());
+        for (String file : List.of(PeftAdapter.WEIGHTS_FILE, RewardModel.ADAPTER_SIDE_FILE)) {
+            assertEquals(-1, Files.mismatch(a.modelDir().resolve(file), b.modelDir().resolve(file)), file);
+        }
+        List<String> la = Files.readAllLines(tmp.resolve("straight/metrics.jsonl"));
+        List<String> lb = Files.readAllLines(tmp.resolve("resumed/metrics.jsonl"));
+        assertEquals(la.size(), lb.size());
+        for (int i = 0; i < la.size(); i++) {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            assertEquals(json.readTree(la.get(i)).get("loss"), json.readTree(lb.get(i)).get("loss"), "line " + i);
+        }
+    }
+
+    /**
+     * With {@code -Drlhf4j.lora.export=DIR}: the trained adapter and its scores in DIR/gpt2-rm, for
+     * {@code tools/check_hf_load.py} (PEFT's SEQ_CLS model on the same base must agree).
+     */
+    private static void export(Path adapter, RewardModel rm, NDManager m) throws IOException {
+        String to = System.getProperty("rlhf4j.lora.export");
+        if (to == null) {
+            return;
+        }
+        Path dir = Path.of(to).resolve("gpt2-rm");
+        Files.createDirectories(dir);
+        for (Path f : List.of(adapter.resolve(PeftAdapter.CONFIG_FILE), adapter.resolve(PeftAdapter.WEIGHTS_FILE))) {
+            Files.copy(f, dir.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        long[][] ids = {{1, 17, 42, 99, 7, 250}, {1, 5, 8, 300, 2, 3}};
+        long[][] mask = {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 0}};
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode exp = json.createObjectNode();
+        exp.set("input_ids", json.valueToTree(ids));
+        exp.set("attention_mask", json.valueToTree(mask));
+        float[] scores = rm.scores(m.create(ids), m.create(mask)).toFloatArray();
+        exp.putObject("scores").set("data", json.valueToTree(scores));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) exp.get("scores")).set("shape",
+                json.valueToTree(new long[] {scores.length}));
+        json.writeValue(dir.resolve("expected.json").toFile(), exp);
     }
 }
