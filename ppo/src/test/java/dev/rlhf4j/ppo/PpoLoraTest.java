@@ -122,6 +122,45 @@ class PpoLoraTest {
         assertEquals(runs.get(0), runs.get(1));
     }
 
+    /** A LoRA policy stopped after its checkpoint and resumed (adapters, both optimizers) equals the straight run. */
+    @Test
+    void resumedLoraRunEqualsUninterruptedRun(@TempDir Path tmp) throws IOException {
+        List<String> straight = loraRun(tmp.resolve("a"), dev.rlhf4j.core.train.RunHook.NONE);
+        loraRun(tmp.resolve("b"), dev.rlhf4j.core.train.RunHook.stopAfter(2));
+        assertFalse(Files.exists(tmp.resolve("b/model")));
+        List<String> resumed = loraRun(tmp.resolve("b"), dev.rlhf4j.core.train.RunHook.NONE);
+        assertEquals(straight.size(), resumed.size());
+        for (int i = 0; i < straight.size(); i++) {
+            assertEquals(JSON.readTree(straight.get(i)).get("loss"), JSON.readTree(resumed.get(i)).get("loss"),
+                    "iteration " + (i + 1));
+            assertEquals(JSON.readTree(straight.get(i)).get("objective/kl"),
+                    JSON.readTree(resumed.get(i)).get("objective/kl"), "iteration " + (i + 1));
+        }
+        assertEquals(-1, Files.mismatch(tmp.resolve("a/model").resolve(PeftAdapter.WEIGHTS_FILE),
+                tmp.resolve("b/model").resolve(PeftAdapter.WEIGHTS_FILE)));
+    }
+
+    private static List<String> loraRun(Path run, dev.rlhf4j.core.train.RunHook hook) throws IOException {
+        PpoConfig cfg = JSON.readValue("""
+                {"policy": "unused", "reward_model": "unused", "prompts": "unused",
+                 "iterations": 4, "batch_size": 16, "ppo_epochs": 2, "max_new_tokens": 8, "temperature": 1.0,
+                 "kl_coef": 0.05, "missing_eos": "ignore", "lr": 1e-2, "critic_lr": 3e-3, "schedule": "constant",
+                 "log_every": 1, "sample_every": 100, "save_every": 2, "seed": 7,
+                 "lora": {"r": 4, "alpha": 8, "target_modules": ["c_attn", "c_proj"]}}
+                """, PpoConfig.class);
+        ModelConfig c = ModelConfig.gpt2(384, 32, 2, 4, 32);
+        try (NDManager m = NDManager.newBaseManager();
+                Tokenizer tok = Tokenizer.load(Fixtures.parityModel("gpt2"));
+                CausalLM policy = new CausalLM(c, m, WeightSource.random(1, 0.2f, 2), true);
+                ValueModel critic = RewardModels.critic(RewardModel.random(c, m, 3), tok)) {
+            LoraTraining.freezeAndAdd(policy, cfg.lora(), cfg.seed(), null);
+            PpoTrainer.Models models = new PpoTrainer.Models(policy, policy, new PpoTrainerTest.TargetTokens(), critic,
+                    tok);
+            new PpoTrainer(cfg, models, prompts(), run, List.of()).train(hook);
+        }
+        return Files.readAllLines(run.resolve("metrics.jsonl"));
+    }
+
     private static float[] logits(CausalLM model, long[][] ids, NDManager m) {
         try (NDManager s = m.newSubManager()) {
             NDArray x = s.create(ids);
