@@ -1,5 +1,6 @@
 package dev.rlhf4j.cli.model;
 
+import dev.rlhf4j.core.checkpoint.PeftAdapter;
 import dev.rlhf4j.core.checkpoint.SafetensorsCheckpoint;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
@@ -28,6 +29,17 @@ public final class ModelCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (PeftAdapter.isAdapter(dir)) { // a LoRA adapter: what it is, then its base
+                PeftAdapter.Info a = PeftAdapter.read(dir);
+                System.out.printf("adapter          PEFT LoRA, %s, r %d, alpha %s, dropout %s%s%n", a.taskType(),
+                        a.lora().r(), a.lora().alpha(), a.lora().dropout(), a.lora().useRslora() ? ", rslora" : "");
+                System.out.printf("target modules   %s%n", a.lora().targetModules());
+                if (!a.modulesToSave().isEmpty()) {
+                    System.out.printf("modules to save  %s%n", a.modulesToSave());
+                }
+                System.out.printf("base             %s%n", a.base());
+                dir = PeftAdapter.baseOf(dir, null);
+            }
             ModelConfig c = ModelConfig.read(dir);
             long tensors;
             long elements = 0;

@@ -174,6 +174,8 @@ class ModelCommandsTest {
         Path adapter = Fixtures.path("lora/" + name);
         Path out = tmp.resolve("merged");
         run("model", "merge", "--adapter", adapter.toString(), "--output", out.toString());
+        String inspected = run("model", "inspect", adapter.toString());
+        assertTrue(inspected.contains("adapter          PEFT LoRA") && inspected.contains("model_type"), inspected);
         assertTrue(Files.exists(out.resolve("config.json")) && !Files.exists(out.resolve("adapter_config.json")));
         JsonNode exp = Fixtures.readJson(adapter.resolve("expected.json"));
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
