@@ -301,7 +301,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         try {
-            // a copy made without gradients is a leaf; DJL's stopGradient detaches the array itself
+            // a copy made without gradients: a leaf of its own, the embeddings keep their graph
             x = embeddings.duplicate();
             for (int i = 0; i < n; i++) {
                 inputs[i] = x;
