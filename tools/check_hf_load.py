@@ -2,6 +2,14 @@
 """Checks that transformers loads a model directory and reproduces an expected.json.
 
     /opt/pyref/bin/python tools/check_hf_load.py DIR EXPECTED.json [--atol A] [--loss-rtol R]
+    /opt/pyref/bin/python tools/check_hf_load.py ADAPTER_DIR EXPECTED.json [--base BASE_DIR] [--atol A]
+
+A PEFT adapter directory (adapter_config.json, no config.json: what rlhf4j writes with ``lora:``) is
+loaded with ``peft.PeftModel.from_pretrained`` on its base (``--base``, else the config's
+``base_model_name_or_path``), and the ``logits`` (CAUSAL_LM) or ``scores`` (SEQ_CLS) of its
+EXPECTED.json (written by the rlhf4j test SftLoraTest with -Drlhf4j.lora.export=DIR, or by
+make_lora_fixtures.py) are recomputed on the real positions. A full model directory with such an
+EXPECTED.json (a merged adapter, ``rlhf4j model merge``) is loaded with transformers alone.
 
 DIR is a model directory written by any program (rlhf4j's save, or make_parity_fixtures.py);
 EXPECTED.json is one of the files written by make_parity_fixtures.py. The model is loaded with
@@ -164,6 +172,57 @@ def check_rm(c, model, expected):
                     fwd["per_position_scores"], mask, atol)
 
 
+def check_adapter(adapter_dir, expected_path, base=None, atol=None, verbose=True):
+    """A PEFT LoRA adapter: PeftModel on its base reproduces the recorded logits or scores."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+    adapter_dir, expected_path = Path(adapter_dir), Path(expected_path)
+    with open(adapter_dir / "adapter_config.json", encoding="utf-8") as f:
+        adapter_config = json.load(f)
+    with open(expected_path, encoding="utf-8") as f:
+        expected = json.load(f)
+    if base is None:
+        base = Path(adapter_config["base_model_name_or_path"])
+        if not base.is_absolute() and not base.is_dir():
+            base = adapter_dir / base
+    seq_cls = adapter_config.get("task_type") == "SEQ_CLS"
+    cls = AutoModelForSequenceClassification if seq_cls else AutoModelForCausalLM
+    extra = {"num_labels": 1} if seq_cls else {}
+    model = PeftModel.from_pretrained(cls.from_pretrained(base, dtype=torch.float32, attn_implementation="eager",
+                                                          **extra), adapter_dir).eval()
+    return _check_outputs(model, expected, seq_cls, atol, verbose,
+                          f"{adapter_dir} (PEFT {adapter_config.get('task_type')} on {base})")
+
+
+def check_merged(model_dir, expected_path, atol=None, verbose=True):
+    """A merged LoRA model (rlhf4j model merge): transformers alone reproduces the adapter's values."""
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+    model_dir, expected_path = Path(model_dir), Path(expected_path)
+    with open(expected_path, encoding="utf-8") as f:
+        expected = json.load(f)
+    seq_cls = "scores" in expected
+    cls = AutoModelForSequenceClassification if seq_cls else AutoModelForCausalLM
+    model = cls.from_pretrained(model_dir, dtype=torch.float32, attn_implementation="eager").eval()
+    return _check_outputs(model, expected, seq_cls, atol, verbose, f"{model_dir} (merged, transformers)")
+
+
+def _check_outputs(model, expected, seq_cls, atol, verbose, what):
+    ids, mask = tensor(expected["input_ids"]), tensor(expected["attention_mask"])
+    c = Checker(atol, None, verbose)
+    with torch.no_grad():
+        out = model(input_ids=ids, attention_mask=mask).logits
+    tol = atol if atol is not None else 1e-4
+    if seq_cls:
+        c.close("scores", out.reshape(-1), expected["scores"], None, tol)
+    else:
+        c.close("logits", out, expected["logits"], mask, tol)
+    status = "all match" if c.failures == 0 else f"{c.failures} MISMATCHES"
+    print(f"{what}: {c.checks} checks, {status}")
+    return c.failures
+
+
 def check(model_dir, expected_path, atol=None, loss_rtol=None, verbose=True):
     """Returns the number of mismatches (0 when everything matches)."""
     from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
@@ -203,6 +262,8 @@ def main():
     parser.add_argument("--loss-rtol", type=float, default=None,
                         help="relative tolerance for losses (default: the file's 'tolerance')")
     parser.add_argument("-q", "--quiet", action="store_true", help="print mismatches only")
+    parser.add_argument("--base", type=Path, default=None,
+                        help="base model directory of a PEFT adapter (default: its base_model_name_or_path)")
     args = parser.parse_args()
 
     torch.set_num_threads(1)
@@ -211,8 +272,15 @@ def main():
 
         transformers.logging.set_verbosity_error()
         transformers.utils.logging.disable_progress_bar()
-        failures = check(args.model_dir, args.expected, args.atol, args.loss_rtol,
-                         verbose=not args.quiet)
+        with open(args.expected, encoding="utf-8") as f:
+            lora_format = "input_ids" in json.load(f)  # make_lora_fixtures.py / SftLoraTest's export
+        if (args.model_dir / "adapter_config.json").exists() and not (args.model_dir / "config.json").exists():
+            failures = check_adapter(args.model_dir, args.expected, args.base, args.atol, verbose=not args.quiet)
+        elif lora_format:
+            failures = check_merged(args.model_dir, args.expected, args.atol, verbose=not args.quiet)
+        else:
+            failures = check(args.model_dir, args.expected, args.atol, args.loss_rtol,
+                             verbose=not args.quiet)
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

@@ -86,6 +86,10 @@ final class DemoReport {
                 .add("train", Metrics.series(run.resolve("reward_model/metrics.jsonl"), "train/accuracy"))
                 .add("held out", Metrics.series(run.resolve("reward_model/metrics.jsonl"), "eval/accuracy"))
                 .write(plots.resolve("rm_accuracy.png"));
+        new LinePlot("DPO: implicit-reward accuracy", "step", "accuracy")
+                .add("train", Metrics.series(run.resolve("dpo/metrics.jsonl"), "rewards/accuracies"))
+                .add("held out", Metrics.series(run.resolve("dpo/metrics.jsonl"), "eval/rewards/accuracies"))
+                .write(plots.resolve("dpo_accuracy.png"));
         List<String> online = new ArrayList<>();
         JSON.valueToTree(summary).path("online_methods").forEach(m -> online.add(m.asText()));
         LinePlot reward = new LinePlot("Online methods: gold reward during training", "iteration", "gold reward (hidden)");
@@ -122,7 +126,7 @@ final class DemoReport {
                 The gold reward is hidden from training; it measures whether alignment worked.</p>
                 <pre>%s</pre>
                 <h2>Training</h2>
-                <img src="plots/sft_loss.png"><img src="plots/rm_accuracy.png">
+                <img src="plots/sft_loss.png"><img src="plots/rm_accuracy.png"><img src="plots/dpo_accuracy.png">
                 <img src="plots/ppo_reward.png"><img src="plots/ppo_kl.png"><img src="plots/gold_vs_sqrt_kl.png">
                 <p>Full figures: <a href="summary.json">summary.json</a>.</p>
                 </body></html>

@@ -61,9 +61,12 @@ import java.util.Map;
  *   <li>SFT on the demonstrations (pipeline stage {@code sft});
  *   <li>sample pairs of SFT responses; simulated annotators label them (Bradley–Terry on the
  *       hidden gold reward, different noise, one with a position bias) into a Label Studio export;
- *   <li>import it through the normal data path, train and evaluate the reward model, run PPO,
- *       compare the policies (pipeline stages {@code data}, {@code reward_model}, {@code ppo},
- *       {@code eval});
+ *   <li>import it through the normal data path, train and evaluate the reward model, train DPO on
+ *       the same pairs, run PPO (pipeline stages {@code data}, {@code reward_model}, {@code dpo},
+ *       {@code ppo}), then the critic-free methods of {@code demo.compare} (RLOO, GRPO) from the
+ *       same SFT policy and reward model;
+ *   <li>compare base, SFT, best-of-n (SFT samples ranked by the reward model), DPO, PPO, RLOO and
+ *       GRPO on held-out prompts;
  *   <li>the summary table, {@code summary.json}, and {@code report.html} with plots.
  * </ol>
  *
@@ -165,7 +168,7 @@ public final class DemoRun {
             annotate(files, Path.of(run.sft().output().toString()));
             // 5. the rest of the pipeline
             Map<Stage, Map<String, Object>> results = pipeline.run(
-                    EnumSet.of(Stage.DATA, Stage.REWARD_MODEL, Stage.PPO), false);
+                    EnumSet.of(Stage.DATA, Stage.REWARD_MODEL, Stage.DPO, Stage.PPO), false);
             // 6. the other online methods on the same SFT policy and reward model
             for (Map.Entry<String, List<String>> method : demo.compare().entrySet()) {
                 runOnlineMethod(method.getKey(), method.getValue());
@@ -285,6 +288,7 @@ public final class DemoRun {
         Map<String, Path> policies = new LinkedHashMap<>();
         policies.put("base", base);
         policies.put("sft", sftModel);
+        policies.put("dpo", run.dpo().output());
         policies.put("ppo", ppoModel);
         demo.compare().keySet().forEach(name -> policies.put(name, out.resolve(name).resolve("model")));
         List<PromptSource.Prompt> prompts;

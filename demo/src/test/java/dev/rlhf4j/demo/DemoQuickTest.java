@@ -21,7 +21,7 @@ class DemoQuickTest {
         Path run = tmp.resolve("demo");
         new DemoRun(run, true, List.of()).execute();
         JsonNode s = JSON.readTree(run.resolve("summary.json").toFile());
-        for (String policy : new String[] {"base", "sft", "best_of_4", "ppo", "rloo", "grpo"}) {
+        for (String policy : new String[] {"base", "sft", "best_of_4", "dpo", "ppo", "rloo", "grpo"}) {
             for (String row : new String[] {"gold_reward", "reward_model_score", "kl_to_sft", "grammatical_rate"}) {
                 assertTrue(s.path("policies").path(policy).path(row).isNumber(), policy + "." + row);
             }
@@ -61,7 +61,7 @@ class DemoQuickTest {
         new DemoRun(run, false, List.of()).execute();
         JsonNode p = JSON.readTree(run.resolve("summary.json").toFile()).path("policies");
         double sftGold = p.at("/sft/gold_reward").asDouble();
-        for (String method : new String[] {"best_of_16", "ppo", "rloo", "grpo"}) {
+        for (String method : new String[] {"best_of_16", "dpo", "ppo", "rloo", "grpo"}) {
             double gold = p.path(method).path("gold_reward").asDouble();
             assertTrue(gold > sftGold + 0.2, "gold reward sft " + sftGold + " -> " + method + " " + gold);
             assertTrue(p.path(method).path("grammatical_rate").asDouble() >= 0.8 * p.at("/sft/grammatical_rate").asDouble(),

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import dev.rlhf4j.core.model.GradientCheckpointing;
 import dev.rlhf4j.core.ops.LogProbs;
 import dev.rlhf4j.core.ops.Masked;
 import dev.rlhf4j.core.ops.Scalars;
@@ -103,6 +104,7 @@ final class MinibatchUpdate {
                 loss = loss.add(ptx.mul(Scalars.of(ptx, cfg.ptxCoef().floatValue())));
             }
             gc.backward(loss);
+            GradientCheckpointing.backward(); // the policy's checkpointed blocks, if any, recomputed
             s.loss = loss.getFloat();
             s.pgLoss = pl.pgLoss().getFloat();
             s.entropy = entropy.getFloat();

@@ -2,11 +2,13 @@ package dev.rlhf4j.ppo;
 
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.checkpoint.PeftAdapter;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.train.AdamW;
 import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
 import dev.rlhf4j.core.train.ConfigChanges;
+import dev.rlhf4j.core.train.LoraTraining;
 import dev.rlhf4j.core.train.OptimizerStep;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.TrainerState;
@@ -76,7 +78,7 @@ final class PpoCheckpoint {
                 position.rng.seed(), position.rng.counter(),
                 Map.of(BETA, position.kl.beta(), PTX_POSITION, minibatches.ptxPosition()), ConfigChanges.snapshot(cfg));
         checkpoints.save(state, dir -> {
-            ModelDirectory.saveCausalLM(dir.resolve(POLICY), models.policy(), models.tokenizer());
+            LoraTraining.saveCausalLM(dir.resolve(POLICY), models.policy(), models.tokenizer()); // adapters if LoRA
             policyOpt.save(dir.resolve(POLICY_OPTIMIZER));
             if (models.critic() != null) {
                 models.critic().save(dir.resolve(CRITIC));
@@ -87,6 +89,10 @@ final class PpoCheckpoint {
 
     /** Copies the weights of the checkpoint's policy into {@code policy}. */
     private static void loadInto(CausalLM policy, Checkpoint ck) {
+        if (policy.lora() != null) {
+            PeftAdapter.loadInto(policy, ck.resolve(POLICY));
+            return;
+        }
         try (NDManager m = policy.getManager().newSubManager();
                 CausalLM saved = ModelDirectory.loadCausalLM(ck.resolve(POLICY), m, true)) {
             saved.namedParameters().forEach((name, p) ->

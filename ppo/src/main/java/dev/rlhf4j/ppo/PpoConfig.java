@@ -3,6 +3,7 @@ package dev.rlhf4j.ppo;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.core.config.LoraConfig;
 import dev.rlhf4j.core.config.TrainingConfig;
 
 /**
@@ -97,6 +98,11 @@ import dev.rlhf4j.core.config.TrainingConfig;
  * @param numSamples generations written per sampling (default 4)
  * @param saveEvery iterations between checkpoints; 0 = final model only (default 0)
  * @param keepCheckpoints checkpoints kept (default 2)
+ * @param lora train LoRA adapters on the policy instead of every weight (default none); the
+ *     reference is then the policy with its adapters disabled (no second copy) unless {@code
+ *     reference} names another directory, and the output is a PEFT adapter directory
+ * @param gradientCheckpointing recompute the policy's decoder blocks in the backward instead of
+ *     keeping their activations (default false; as {@code training.gradient_checkpointing})
  */
 public record PpoConfig(
         @JsonProperty("policy") String policy,
@@ -152,12 +158,15 @@ public record PpoConfig(
         @JsonProperty("sample_every") Integer sampleEvery,
         @JsonProperty("num_samples") Integer numSamples,
         @JsonProperty("save_every") Integer saveEvery,
-        @JsonProperty("keep_checkpoints") Integer keepCheckpoints) {
+        @JsonProperty("keep_checkpoints") Integer keepCheckpoints,
+        @JsonProperty("lora") LoraConfig lora,
+        @JsonProperty("gradient_checkpointing") Boolean gradientCheckpointing) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public PpoConfig {
         policy = required("policy", policy);
+        gradientCheckpointing = gradientCheckpointing != null && gradientCheckpointing;
         reference = reference == null ? policy : reference;
         critic = critic == null ? "reward_model" : critic;
         prompts = required("prompts", prompts);

@@ -6,6 +6,7 @@ import dev.rlhf4j.core.io.JsonFile;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.model.encoder.EncoderConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.core.train.LoraTraining;
 import dev.rlhf4j.rm.DecoderRewardModel;
 import dev.rlhf4j.rm.RewardModel;
 import java.io.IOException;
@@ -14,7 +15,8 @@ import java.nio.file.Path;
 
 /**
  * The four models a {@code ppo:} section names, loaded and released together: the policy (from
- * SFT), the frozen reference, the frozen reward model (which reads text, {@link
+ * SFT; with {@code ppo.lora} a frozen base with new adapters), the frozen reference (with {@code
+ * ppo.lora} and no other reference named: the policy object itself, its adapters off when used), the frozen reward model (which reads text, {@link
  * RewardModels#scorer}, so it may have a tokenizer of its own) and the critic ({@code
  * reward_model}: a copy of the reward model; {@code policy}: the SFT trunk with a fresh head;
  * {@code shared}: a value head on the policy's trunk; or a reward-model directory). The reference
@@ -34,9 +36,14 @@ final class PpoModels implements AutoCloseable {
 
     /** Loads the models of {@code cfg}; close to release them all. */
     static PpoModels load(PpoConfig cfg) throws IOException {
+        return load(cfg, null);
+    }
+
+    /** As {@link #load(PpoConfig)}; {@code runDir} holds the merged base when {@code ppo.lora} starts from an adapter. */
+    static PpoModels load(PpoConfig cfg, Path runDir) throws IOException {
         PpoModels m = new PpoModels();
         try {
-            m.open(cfg);
+            m.open(cfg, runDir);
             return m;
         } catch (IOException | RuntimeException e) {
             m.close();
@@ -44,7 +51,7 @@ final class PpoModels implements AutoCloseable {
         }
     }
 
-    private void open(PpoConfig cfg) throws IOException {
+    private void open(PpoConfig cfg, Path runDir) throws IOException {
         Path policyDir = Path.of(cfg.policy());
         if (cfg.rewardModel() == null) {
             throw new IllegalArgumentException("ppo.reward_model must be set, but is: null");
@@ -68,8 +75,18 @@ final class PpoModels implements AutoCloseable {
         }
         tokenizer = Tokenizer.load(policyDir);
         rewardTokenizer = Tokenizer.load(rewardDir);
-        CausalLM policy = ModelDirectory.loadCausalLM(policyDir, manager, true);
-        CausalLM reference = ModelDirectory.loadCausalLM(Path.of(cfg.reference()), manager, true);
+        CausalLM policy;
+        CausalLM reference;
+        if (cfg.lora() != null) {
+            // adapters on a frozen base; the reference is the same weights with the adapters off
+            policy = LoraTraining.load(LoraTraining.baseDirectory(policyDir, runDir), cfg.lora(), cfg.seed(), null,
+                    manager, true);
+            reference = cfg.reference().equals(cfg.policy()) ? policy
+                    : ModelDirectory.loadCausalLM(Path.of(cfg.reference()), manager, true);
+        } else {
+            policy = ModelDirectory.loadCausalLM(policyDir, manager, true);
+            reference = ModelDirectory.loadCausalLM(Path.of(cfg.reference()), manager, true);
+        }
         RewardModel rm = RewardModel.load(rewardDir, manager);
         ValueModel critic = !withCritic ? null : switch (cfg.critic()) {
             case "shared" -> new PolicyValueHead(policy, cfg.seed());

@@ -10,12 +10,14 @@ import dev.rlhf4j.core.generate.Generator;
 import dev.rlhf4j.core.generate.SamplingConfig;
 import dev.rlhf4j.core.io.JsonLines;
 import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.model.LoraAdapters;
 import dev.rlhf4j.core.ops.Masked;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.AdamW;
 import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
 import dev.rlhf4j.core.train.ConfigChanges;
+import dev.rlhf4j.core.train.LoraTraining;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.NamedParameter;
@@ -142,7 +144,7 @@ public final class PpoTrainer {
                 ConfigChanges.check(latest.get(), "ppo", cfg, onConfigChange);
             }
         }
-        try (PpoModels loaded = PpoModels.load(cfg)) {
+        try (PpoModels loaded = PpoModels.load(cfg, runDir)) {
             List<PromptSource.Prompt> prompts = PromptSource.read(Path.of(cfg.prompts()), loaded.models().tokenizer(),
                     cfg.maxPromptLength());
             return new PpoTrainer(cfg, loaded.models(), prompts, runDir, sampleMetrics, onConfigChange).train();
@@ -161,7 +163,12 @@ public final class PpoTrainer {
         CausalLM policy = models.policy();
         Tokenizer tok = models.tokenizer();
         models.reference().setTrainable(false);
-        policy.setTrainable(true);
+        if (policy.lora() == null) {
+            policy.setTrainable(true);
+        } else {
+            policy.setTrainable(false); // the adapters alone train
+        }
+        policy.setGradientCheckpointing(cfg.gradientCheckpointing());
         float temperature = cfg.temperature().floatValue();
         // the log-probs are recomputed in the scoring phase, as TRL does, so generation skips them
         Generator generator = new Generator(policy, tok.padId(), tok.eosIds()).withoutLogProbs();
@@ -208,7 +215,7 @@ public final class PpoTrainer {
                         // the responses' text: decoding here and its re-tokenisation inside scores() count as scoring)
                         List<String> responses = decode(gen);
                         NDArray logprobs = r.logProbs(policy, temperature); // (B, N)
-                        NDArray refLogprobs = r.logProbs(models.reference(), temperature); // (B, N)
+                        NDArray refLogprobs = referenceLogProbs(r, temperature); // (B, N)
                         NDArray values = !withCritic ? null
                                 : scoped(it, r, x -> x.responseSlice(models.critic().values(x.ids(), x.attentionMask()))); // (B, N)
                         NDArray rawScores = scoped(it, r, x -> models.reward().scores(x.ids(), x.attentionMask(),
@@ -269,7 +276,7 @@ public final class PpoTrainer {
                 return new Result(cfg.iterations(), lastScore, lastKl, at.kl.beta(), null, stoppedEarly);
             }
             Path output = output(cfg, runDir);
-            ModelDirectory.saveCausalLM(output, policy, tok);
+            LoraTraining.saveCausalLM(output, policy, tok); // with ppo.lora: the adapter directory
             return new Result(cfg.iterations(), lastScore, lastKl, at.kl.beta(), output, stoppedEarly);
         }
     }
@@ -421,6 +428,20 @@ public final class PpoTrainer {
     }
 
     /** Where the final policy goes: {@code ppo.output}, else {@code <run>/model}. */
+    /**
+     * The reference's log-probs: a model of its own, or, when the reference is the LoRA policy
+     * itself, the policy with its adapters disabled (the base weights, no second copy).
+     */
+    private NDArray referenceLogProbs(Rollout r, float temperature) {
+        CausalLM reference = models.reference();
+        if (reference != models.policy() || reference.lora() == null) {
+            return r.logProbs(reference, temperature);
+        }
+        try (LoraAdapters.Disabled base = reference.lora().disabled()) {
+            return r.logProbs(reference, temperature);
+        }
+    }
+
     private static Path output(PpoConfig cfg, Path runDir) {
         return cfg.output() != null ? Path.of(cfg.output()) : runDir.resolve("model");
     }

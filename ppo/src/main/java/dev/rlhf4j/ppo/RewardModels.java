@@ -90,6 +90,10 @@ public final class RewardModels {
                 try (NDManager m = NDManager.newBaseManager(); DecoderRewardModel saved = DecoderRewardModel.load(dir, m)) {
                     saved.namedParameters().forEach((name, p) ->
                             rm.namedParameters().get(name).getArray().set(p.getArray().toFloatArray()));
+                    if (saved.trunk().lora() != null && rm.trunk().lora() != null) { // a critic with adapters
+                        saved.trunk().lora().parameters().forEach((name, p) -> rm.trunk().lora().parameters().get(name)
+                                .getArray().set(p.getArray().toFloatArray()));
+                    }
                 }
             }
 

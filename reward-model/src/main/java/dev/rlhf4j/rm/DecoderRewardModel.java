@@ -8,13 +8,21 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.checkpoint.PeftAdapter;
+import dev.rlhf4j.core.config.LoraConfig;
+import dev.rlhf4j.core.io.JsonFile;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.model.WeightSource;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
+import dev.rlhf4j.core.train.LoraTraining;
+import dev.rlhf4j.core.train.NamedParameter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -58,6 +66,10 @@ public final class DecoderRewardModel implements RewardModel {
     private final Parameter head;
     private final int padTokenId;
     private Normalization normalization;
+    private boolean saveAsAdapter; // trained with LoRA: save a PEFT SEQ_CLS adapter, not a full model
+
+    /** Beside a reward-model adapter: its pad id and normalisation (a PEFT adapter has no config.json). */
+    public static final String ADAPTER_SIDE_FILE = "rlhf4j_reward_model.json";
 
     private DecoderRewardModel(NDManager manager, CausalLM trunk, NDArray headWeight, int padTokenId,
             Normalization normalization) {
@@ -77,6 +89,9 @@ public final class DecoderRewardModel implements RewardModel {
      *     describe a one-label sequence classifier or {@code score.weight} is missing or misshapen
      */
     public static DecoderRewardModel load(Path dir, NDManager manager) {
+        if (PeftAdapter.isAdapter(dir)) {
+            return loadAdapter(dir, manager);
+        }
         JsonNode config = ClassifierDirectory.readConfig(dir);
         ClassifierDirectory.checkSequenceClassifier(dir, config);
         NDManager own = manager.newSubManager();
@@ -109,7 +124,9 @@ public final class DecoderRewardModel implements RewardModel {
      * A reward model initialised from a causal-LM directory (an SFT output): its trunk, and a new
      * head drawn from N(0, 1/sqrt(C + 1)) (PPO-NOTES) with {@code java.util.Random(seed)}. Its
      * {@code pad_token_id} is the directory tokenizer's pad id ({@link Tokenizer#padId}: the pad
-     * token, else EOS, as TRL pads), which {@link #save} writes.
+     * token, else EOS, as TRL pads), which {@link #save} writes. From a PEFT adapter directory the
+     * trunk is its base (frozen) with the adapter, which trains on, and {@link #save} writes a SEQ_CLS
+     * adapter.
      */
     public static DecoderRewardModel fromCausalLm(Path dir, NDManager manager, long seed) {
         int padId;
@@ -119,11 +136,78 @@ public final class DecoderRewardModel implements RewardModel {
         NDManager own = manager.newSubManager();
         try {
             CausalLM trunk = ModelDirectory.loadCausalLM(dir, own, false);
-            return new DecoderRewardModel(own, trunk, initialHead(trunk.config(), own, seed), padId, Normalization.IDENTITY);
+            DecoderRewardModel m = new DecoderRewardModel(own, trunk, initialHead(trunk.config(), own, seed), padId,
+                    Normalization.IDENTITY);
+            m.saveAsAdapter = trunk.lora() != null; // from an adapter (a LoRA SFT output): it stays an adapter
+            return m;
         } catch (RuntimeException e) {
             own.close();
             throw e;
         }
+    }
+
+    /**
+     * A PEFT sequence-classification adapter ({@code task_type: SEQ_CLS}): the trunk of its base
+     * with the LoRA adapters on, and the {@code score} head stored whole ({@code modules_to_save}).
+     * The pad id and normalisation come from {@value #ADAPTER_SIDE_FILE} when rlhf4j wrote the
+     * adapter, else from the base's config.json. Saving it again writes an adapter.
+     */
+    static DecoderRewardModel loadAdapter(Path dir, NDManager manager) {
+        PeftAdapter.Info info = PeftAdapter.read(dir);
+        Path base = PeftAdapter.baseOf(dir, null);
+        NDManager own = manager.newSubManager();
+        try {
+            CausalLM trunk = PeftAdapter.loadCausalLM(dir, base, own, false);
+            int c = trunk.config().hiddenSize();
+            NDArray weight = PeftAdapter.readModuleTensor(dir, HEAD, own);
+            if (weight == null && Files.exists(base.resolve("config.json")) && isSequenceClassifier(base)) {
+                weight = ModelDirectory.readTensor(base, HEAD, own); // the head was not trained
+            }
+            if (weight == null || !weight.getShape().equals(new Shape(1, c))) {
+                throw new IllegalArgumentException(dir + ": a reward-model adapter needs " + PeftAdapter.PREFIX + HEAD
+                        + " of shape (1, " + c + ") (modules_to_save: [score]), but " + (weight == null ? "it is missing"
+                        : "it has shape " + weight.getShape()) + "; task_type is " + info.taskType());
+            }
+            JsonNode side = Files.exists(dir.resolve(ADAPTER_SIDE_FILE)) ? JsonFile.read(dir.resolve(ADAPTER_SIDE_FILE))
+                    : ClassifierDirectory.readConfig(base);
+            JsonNode pad = side.get("pad_token_id");
+            int padId = pad != null && pad.canConvertToInt() ? pad.asInt() : -1;
+            DecoderRewardModel m = new DecoderRewardModel(own, trunk, weight, padId,
+                    ClassifierDirectory.readNormalization(dir, side));
+            m.saveAsAdapter = true;
+            return m;
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A reward model for LoRA training: from {@code base} (a reward-model directory, or a causal LM
+     * with a new head as {@link #fromCausalLm}), its trunk frozen with new adapters; the head stays
+     * fully trainable (PEFT's {@code modules_to_save=["score"]}). {@link #save} then writes a PEFT
+     * SEQ_CLS adapter directory on {@code base}.
+     */
+    public static DecoderRewardModel withLora(Path base, LoraConfig lora, long seed, NDManager manager) {
+        DecoderRewardModel m = isSequenceClassifier(base) ? load(base, manager) : fromCausalLm(base, manager, seed);
+        try {
+            LoraTraining.freezeAndAdd(m.trunk, lora, seed, null).setBaseDirectory(base);
+            m.saveAsAdapter = true;
+            return m;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Whether {@code dir}'s config.json names a {@code *ForSequenceClassification} architecture. */
+    public static boolean isSequenceClassifier(Path dir) {
+        Path file = dir.resolve("config.json");
+        if (!Files.exists(file)) {
+            return false;
+        }
+        JsonNode archs = JsonFile.read(file).path("architectures");
+        return archs.isArray() && !archs.isEmpty() && archs.get(0).asText().endsWith("ForSequenceClassification");
     }
 
     /**
@@ -244,10 +328,33 @@ public final class DecoderRewardModel implements RewardModel {
         return Collections.unmodifiableMap(all);
     }
 
-    /** Freezes (or unfreezes) trunk and head; a frozen model holds no gradient buffers. */
+    /**
+     * The parameters that receive gradients: the trunk's and head's unless frozen, and with LoRA the
+     * adapters (the trunk's base weights stay frozen).
+     */
+    @Override
+    public List<NamedParameter> trainableParameters() {
+        List<NamedParameter> out = new ArrayList<>(RewardModel.super.trainableParameters());
+        if (trunk.lora() != null) {
+            trunk.lora().parameters().forEach((name, p) -> {
+                if (p.requiresGradient()) {
+                    out.add(new NamedParameter(name, p.getArray()));
+                }
+            });
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Freezes (or unfreezes) trunk and head; a frozen model holds no gradient buffers. With LoRA
+     * adapters, unfreezing leaves the trunk's base weights frozen (the adapters and head train).
+     */
     @Override
     public void setTrainable(boolean trainable) {
-        trunk.setTrainable(trainable);
+        trunk.setTrainable(trainable && trunk.lora() == null);
+        if (trunk.lora() != null) {
+            trunk.lora().parameters().values().forEach(p -> p.freeze(!trainable));
+        }
         head.freeze(!trainable);
     }
 
@@ -274,12 +381,40 @@ public final class DecoderRewardModel implements RewardModel {
      */
     @Override
     public void save(Path dir, Tokenizer tokenizer) {
+        if (saveAsAdapter && trunk.lora() != null) {
+            saveAdapter(dir, tokenizer);
+            return;
+        }
+        saveMerged(dir, tokenizer);
+    }
+
+    /**
+     * Saves a full sequence-classification directory, LoRA adapters merged into the trunk's weights:
+     * what {@code rlhf4j model merge} writes for a reward-model adapter.
+     */
+    public void saveMerged(Path dir, Tokenizer tokenizer) {
         ModelConfig config = trunk.config();
         int pad = padTokenId >= 0 ? padTokenId : tokenizer != null ? tokenizer.padId()
                 : config.padTokenId() >= 0 ? config.padTokenId()
                 : config.eosTokenIds().isEmpty() ? 0 : config.eosTokenIds().get(0);
         ModelDirectory.save(dir, trunk, architecture(config), Map.of(HEAD, head.getArray()),
                 ClassifierDirectory.oneLabelKeys(pad, normalization), tokenizer);
+    }
+
+    /**
+     * A PEFT {@code SEQ_CLS} adapter directory: the trunk's adapters, {@code score.weight} as
+     * {@code modules_to_save}, and {@value #ADAPTER_SIDE_FILE} with the pad id and normalisation.
+     */
+    private void saveAdapter(Path dir, Tokenizer tokenizer) {
+        ModelConfig config = trunk.config();
+        int pad = padTokenId >= 0 ? padTokenId : tokenizer != null ? tokenizer.padId()
+                : config.padTokenId() >= 0 ? config.padTokenId()
+                : config.eosTokenIds().isEmpty() ? 0 : config.eosTokenIds().get(0);
+        Map<String, Object> side = new LinkedHashMap<>();
+        side.put("pad_token_id", pad);
+        side.put(NORMALIZATION_KEY, normalization.toJson());
+        PeftAdapter.save(dir, trunk, PeftAdapter.SEQ_CLS, null, Map.of(HEAD, head.getArray()),
+                Map.of(ADAPTER_SIDE_FILE, side), tokenizer);
     }
 
     /** {@code GPT2ForSequenceClassification}, {@code LlamaForSequenceClassification}, ... */

@@ -3,6 +3,8 @@ package dev.rlhf4j.rm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import dev.rlhf4j.core.checkpoint.PeftAdapter;
+import dev.rlhf4j.core.config.LoraConfig;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.model.encoder.EncoderConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
@@ -41,7 +43,20 @@ public interface RewardModel extends AutoCloseable {
      * an encoder for {@code model_type} bert, roberta or deberta-v2, a decoder otherwise.
      */
     static RewardModel load(Path dir, NDManager manager) {
+        if (PeftAdapter.isAdapter(dir)) { // a LoRA adapter on a decoder reward model (or causal LM)
+            return DecoderRewardModel.load(dir, manager);
+        }
         return EncoderConfig.isEncoder(dir) ? EncoderRewardModel.load(dir, manager) : DecoderRewardModel.load(dir, manager);
+    }
+
+    /** See {@link DecoderRewardModel#withLora}. */
+    static DecoderRewardModel withLora(Path base, LoraConfig lora, long seed, NDManager manager) {
+        return DecoderRewardModel.withLora(base, lora, seed, manager);
+    }
+
+    /** Whether {@code dir}'s config.json names a {@code *ForSequenceClassification} architecture. */
+    static boolean isSequenceClassifier(Path dir) {
+        return DecoderRewardModel.isSequenceClassifier(dir);
     }
 
     /** See {@link DecoderRewardModel#fromCausalLm}. */

@@ -2,6 +2,7 @@ package dev.rlhf4j.sft;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.rlhf4j.core.config.LoraConfig;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.util.Checks;
 import java.nio.file.Path;
@@ -43,6 +44,8 @@ import java.util.Locale;
  *     example only when its completion alone does not fit (default truncate_prompt_left)
  * @param seed fixes the data order and dropout (default 42, as transformers' {@code seed})
  * @param training the shared loop keys ({@link TrainingConfig}; its defaults)
+ * @param lora train LoRA adapters instead of every weight ({@link LoraConfig}; default none): the
+ *     output is then a PEFT adapter directory on {@code model}
  */
 public record SftConfig(
         @JsonProperty("model") Path model,
@@ -53,7 +56,8 @@ public record SftConfig(
         @JsonProperty("packing") Boolean packing,
         @JsonProperty("truncation") Truncation truncation,
         @JsonProperty("seed") Long seed,
-        @JsonProperty("training") TrainingConfig training) {
+        @JsonProperty("training") TrainingConfig training,
+        @JsonProperty("lora") LoraConfig lora) {
 
     /** Default {@code max_length}. */
     public static final int DEFAULT_MAX_LENGTH = 1024;
@@ -92,13 +96,24 @@ public record SftConfig(
                 training.evalEvery());
     }
 
+    /** Full fine-tuning (no {@code lora}). */
+    public SftConfig(Path model, Path data, Path evalData, Path output, Integer maxLength, Boolean packing,
+            Truncation truncation, Long seed, TrainingConfig training) {
+        this(model, data, evalData, output, maxLength, packing, truncation, seed, training, null);
+    }
+
     /** A config with every optional key at its default. */
     public static SftConfig of(Path model, Path data, Path output) {
-        return new SftConfig(model, data, null, output, null, null, null, null, null);
+        return new SftConfig(model, data, null, output, null, null, null, null, null, null);
     }
 
     /** A copy with another {@code training} block. */
     public SftConfig withTraining(TrainingConfig newTraining) {
-        return new SftConfig(model, data, evalData, output, maxLength, packing, truncation, seed, newTraining);
+        return new SftConfig(model, data, evalData, output, maxLength, packing, truncation, seed, newTraining, lora);
+    }
+
+    /** A copy with another {@code lora} block (null: full fine-tuning). */
+    public SftConfig withLora(LoraConfig newLora) {
+        return new SftConfig(model, data, evalData, output, maxLength, packing, truncation, seed, training, newLora);
     }
 }

@@ -3,6 +3,7 @@ package dev.rlhf4j.sft;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.core.checkpoint.ModelDirectory;
+import dev.rlhf4j.core.checkpoint.PeftAdapter;
 import dev.rlhf4j.core.checkpoint.SafetensorsCheckpoint;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.model.CausalLM;
@@ -13,6 +14,7 @@ import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
 import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradAccumulator;
+import dev.rlhf4j.core.train.LoraTraining;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.NamedParameter;
@@ -60,6 +62,9 @@ import java.util.Map;
  *       zero; (e) evaluate, log, checkpoint on schedule.
  *   <li>End: evaluate, write {@code sft.output} (model + tokenizer files, Hugging Face layout).
  * </ol>
+ *
+ * <p>With {@code sft.lora} the base weights are frozen and only the adapters train (and hold
+ * optimizer moments); checkpoints and the output are PEFT adapter directories on {@code sft.model}.
  *
  * <p>Files in {@code runDir}: {@code metrics.jsonl} (keys {@code step, loss, lr, grad_norm,
  * tokens_per_s, train/epoch} and, on evaluation steps, {@code eval/loss, eval/perplexity,
@@ -153,8 +158,12 @@ public final class SftTrainer {
         // 1. Tokenizer, model and optimizer: the weights from the newest checkpoint if there is one
         try (Tokenizer tokenizer = Tokenizer.load(config.model());
                 NDManager manager = NDManager.newBaseManager();
-                CausalLM model = loadFloat32(resume != null ? resume.dir() : config.model(), manager);
+                CausalLM model = config.lora() == null
+                        ? loadFloat32(resume != null ? resume.dir() : config.model(), manager)
+                        : LoraTraining.load(LoraTraining.baseDirectory(config.model(), runDir), config.lora(), config.seed(),
+                                resume == null ? null : resume.dir(), manager, true);
                 AdamW optimizer = AdamW.of(NamedParameter.trainable(model.getParameters()), training)) {
+            model.setGradientCheckpointing(training.gradientCheckpointing());
             Checks.check(config.maxLength() <= model.config().maxPositions(),
                     "sft.max_length is %s, but the model at %s handles at most %s positions (max_position_embeddings)",
                     config.maxLength(), config.model(), model.config().maxPositions());
@@ -245,7 +254,7 @@ public final class SftTrainer {
                     }
                     if (training.saveEvery() > 0 && (step % training.saveEvery() == 0 || step == totalSteps)) {
                         checkpoints.save(state(rows.size(), totalSteps), dir -> {
-                            ModelDirectory.saveCausalLM(dir, model, tokenizer); // the model directory at the top
+                            LoraTraining.saveCausalLM(dir, model, tokenizer); // the model (or adapter) directory at the top
                             optimizer.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
                         });
                     }
@@ -263,7 +272,7 @@ public final class SftTrainer {
             if (evalRows != null && lastEval == null) {
                 lastEval = evaluate(model, evalRows, padId, manager);
             }
-            ModelDirectory.saveCausalLM(config.output(), model, tokenizer);
+            LoraTraining.saveCausalLM(config.output(), model, tokenizer);
             SftLoss.Sums eval = lastEval == null ? new SftLoss.Sums(Double.NaN, 0, 0) : lastEval;
             say("sft: done, %d steps; train loss %.4f%s; %.0f tokens/s; model written to %s", step, lastTrainLoss,
                     lastEval == null ? "" : String.format(Locale.ROOT,
@@ -382,6 +391,9 @@ public final class SftTrainer {
 
     /** The model of {@code dir} in float32, whatever dtype it is stored in: training and checkpoints stay exact. */
     private static CausalLM loadFloat32(Path dir, NDManager manager) {
+        if (PeftAdapter.isAdapter(dir)) { // an adapter (a LoRA checkpoint or model): training continues it
+            return ModelDirectory.loadCausalLM(dir, manager, true);
+        }
         ModelConfig modelConfig = ModelConfig.read(dir).withDtype("float32");
         try (SafetensorsCheckpoint weights = ModelDirectory.open(dir)) {
             return new CausalLM(modelConfig, manager, ModelDirectory.weights(weights, dir), true);

@@ -49,7 +49,7 @@ class SftConfigTest {
 
     @Test
     void errorsNameTheKeyAndWhatIsAccepted() {
-        assertEquals("run.yaml: unknown key sft.lr; accepted keys: data, eval_data, max_length, model, output,"
+        assertEquals("run.yaml: unknown key sft.lr; accepted keys: data, eval_data, lora, max_length, model, output,"
                 + " packing, seed, training, truncation", error(REQUIRED + "  lr: 0.1\n"));
         assertEquals("run.yaml: sft.truncation must be one of drop, truncate_prompt_left, but is: keep_end",
                 error(REQUIRED + "  truncation: keep_end\n"));

@@ -85,14 +85,22 @@ public final class BenchCommand {
         @Option(names = "--vocab", defaultValue = "8192") int vocab;
         @Option(names = "--steps", defaultValue = "3", description = "timed steps (the fastest counts), after one warm-up") int steps;
         @Option(names = "--only", description = "comma-separated cases: gpt2-256, llama-256, gpt2-512, llama-512") String only;
+        @Option(names = "--lora", defaultValue = "0", description = "LoRA rank on every projection, base frozen (0: full"
+                + " fine-tuning); compare peak RSS one case per process") int lora;
+        @Option(names = "--gradient-checkpointing", description = "recompute the decoder blocks in the backward")
+        boolean checkpointing;
+        @Option(names = "--layers", defaultValue = "0", description = "instead of the four sizes: one Llama d=256 with"
+                + " this many layers (case llama-256)") int layers;
         @Option(names = "--json", description = "write the rows as JSON") Path out;
 
         @Override
         public Integer call() throws Exception {
             List<Map<String, Object>> rows = new ArrayList<>();
-            for (ModelConfig c : ModelBench.sizes(vocab, seq)) {
+            List<ModelConfig> sizes = layers > 0 ? List.of(ModelConfig.llama(vocab, 256, layers, 4, 2, 688, seq))
+                    : ModelBench.sizes(vocab, seq);
+            for (ModelConfig c : sizes) {
                 if (selected(only, caseName(c))) {
-                    rows.add(TrainStepBench.run(c, batch, seq, steps));
+                    rows.add(TrainStepBench.run(c, batch, seq, steps, lora, checkpointing));
                 }
             }
             print("training step, batch " + batch + " x seq " + seq, rows, out);

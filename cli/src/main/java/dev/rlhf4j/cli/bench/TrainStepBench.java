@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.rlhf4j.core.config.LoraConfig;
 import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.model.LoraAdapters;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.model.WeightSource;
 import dev.rlhf4j.core.ops.LogProbs;
@@ -27,9 +29,25 @@ final class TrainStepBench {
     private TrainStepBench() {}
 
     static Map<String, Object> run(ModelConfig c, int batch, int seq, int steps) {
+        return run(c, batch, seq, steps, 0, false);
+    }
+
+    /**
+     * @param loraRank 0: every weight trains; else LoRA adapters of this rank on every projection
+     *     ({@code all-linear}, alpha = 2r), the base frozen: only the adapters get gradients and
+     *     AdamW moments
+     * @param checkpointing gradient checkpointing of the decoder blocks
+     */
+    static Map<String, Object> run(ModelConfig c, int batch, int seq, int steps, int loraRank, boolean checkpointing) {
         Map<String, Object> row = new LinkedHashMap<>();
         try (NDManager m = NDManager.newBaseManager();
                 CausalLM model = new CausalLM(c, m, WeightSource.random(1, 0.02f, c.numLayers()), true)) {
+            if (loraRank > 0) {
+                model.setTrainable(false);
+                model.addLora(LoraConfig.of(loraRank, 2.0 * loraRank, List.of(LoraConfig.ALL_LINEAR)),
+                        LoraAdapters.initial(1));
+            }
+            model.setGradientCheckpointing(checkpointing);
             List<NamedParameter> params = NamedParameter.trainable(model.getParameters());
             NDArray ids = m.randomInteger(0, c.vocabSize(), new Shape(batch, seq), DataType.INT64);
             double best = Double.MAX_VALUE;
@@ -66,6 +84,9 @@ final class TrainStepBench {
             }
             row.put("model", c.modelType() + " d=" + c.hiddenSize() + " L=" + c.numLayers());
             row.put("params_m", c.parameterCount() / 1e6);
+            row.put("lora_r", loraRank);
+            row.put("gradient_checkpointing", checkpointing);
+            row.put("trainable_params_m", params.stream().mapToLong(p -> p.array().size()).sum() / 1e6);
             row.put("batch", batch);
             row.put("seq", seq);
             row.put("steps_per_s", 1 / best);

@@ -1,5 +1,6 @@
 package dev.rlhf4j.cli.model;
 
+import dev.rlhf4j.core.checkpoint.PeftAdapter;
 import dev.rlhf4j.core.checkpoint.SafetensorsCheckpoint;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.model.encoder.EncoderConfig;
@@ -12,8 +13,9 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code rlhf4j model inspect DIR}. */
-@Command(name = "model", description = "Look at a Hugging Face model directory.", subcommands = ModelCommand.Inspect.class)
+/** {@code rlhf4j model inspect DIR}, {@code rlhf4j model merge}. */
+@Command(name = "model", description = "Look at a Hugging Face model directory; merge a LoRA adapter.",
+        subcommands = {ModelCommand.Inspect.class, MergeCommand.class})
 public final class ModelCommand {
 
     /**
@@ -28,6 +30,17 @@ public final class ModelCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (PeftAdapter.isAdapter(dir)) { // a LoRA adapter: what it is, then its base
+                PeftAdapter.Info a = PeftAdapter.read(dir);
+                System.out.printf("adapter          PEFT LoRA, %s, r %d, alpha %s, dropout %s%s%n", a.taskType(),
+                        a.lora().r(), a.lora().alpha(), a.lora().dropout(), a.lora().useRslora() ? ", rslora" : "");
+                System.out.printf("target modules   %s%n", a.lora().targetModules());
+                if (!a.modulesToSave().isEmpty()) {
+                    System.out.printf("modules to save  %s%n", a.modulesToSave());
+                }
+                System.out.printf("base             %s%n", a.base());
+                dir = PeftAdapter.baseOf(dir, null);
+            }
             EncoderConfig e = EncoderConfig.isEncoder(dir) ? EncoderConfig.read(dir) : null;
             ModelConfig c = e == null ? ModelConfig.read(dir) : null;
             long tensors;

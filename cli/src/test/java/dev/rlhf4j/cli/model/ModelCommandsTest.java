@@ -174,4 +174,38 @@ class ModelCommandsTest {
                 + " [197120, 197248] but the byte buffer after the header holds only 197148 bytes: the file is truncated"),
                 err.toString().lines().toList());
     }
+
+    /** A PEFT-made adapter merged by the command gives the logits PEFT computed (tools/make_lora_fixtures.py). */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "gpt2", "gpt2-rm"})
+    void mergeWritesAFullModelWithTheAdaptersLogits(String name, @TempDir Path tmp) throws Exception {
+        Path adapter = Fixtures.path("lora/" + name);
+        Path out = tmp.resolve("merged");
+        run("model", "merge", "--adapter", adapter.toString(), "--output", out.toString());
+        String inspected = run("model", "inspect", adapter.toString());
+        assertTrue(inspected.contains("adapter          PEFT LoRA") && inspected.contains("model_type"), inspected);
+        assertTrue(Files.exists(out.resolve("config.json")) && !Files.exists(out.resolve("adapter_config.json")));
+        JsonNode exp = Fixtures.readJson(adapter.resolve("expected.json"));
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDArray ids = m.create(Fixtures.longMatrix(exp.get("input_ids")));
+            ai.djl.ndarray.NDArray mask = m.create(Fixtures.longMatrix(exp.get("attention_mask")));
+            float[] got;
+            float[] want;
+            if (name.endsWith("-rm")) {
+                try (dev.rlhf4j.rm.RewardModel rm = dev.rlhf4j.rm.RewardModel.load(out, m)) {
+                    got = rm.scores(ids, mask).toFloatArray();
+                }
+                want = Fixtures.floats(exp.get("scores"));
+            } else {
+                try (dev.rlhf4j.core.model.CausalLM lm = dev.rlhf4j.core.checkpoint.ModelDirectory.loadCausalLM(out, m,
+                        true)) {
+                    got = lm.forward(ids, mask, null, null, false).logits().get(0).toFloatArray(); // row 0: no padding
+                }
+                want = java.util.Arrays.copyOf(Fixtures.floats(exp.get("logits")), got.length);
+            }
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-4, name + " value " + i);
+            }
+        }
+    }
 }

@@ -36,7 +36,8 @@ class SftCommandTest {
         int code = run(err, "sft", "-c", cfg.toString(), "--set", "sft.training.learning_rate=0.1");
         assertEquals(2, code);
         assertEquals("rlhf4j sft: " + cfg + ": unknown key sft.training.learning_rate; accepted keys: adam_beta1,"
-                + " adam_beta2, adam_eps, batch_size, epochs, eval_every, grad_accum, keep_checkpoints, log_every, lr,"
+                + " adam_beta2, adam_eps, batch_size, epochs, eval_every, grad_accum, gradient_checkpointing, keep_checkpoints,"
+                + " log_every, lr,"
                 + " max_grad_norm, max_steps, save_every, schedule, warmup_steps, weight_decay", err.toString().trim());
     }
 

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -41,6 +42,9 @@ public final class ModelDirectory {
 
     /** Loads a causal LM; {@code withLmHead} false gives the trunk only (for reward and value models). */
     public static CausalLM loadCausalLM(Path dir, NDManager manager, boolean withLmHead) {
+        if (PeftAdapter.isAdapter(dir)) { // a LoRA adapter: its base model with the adapter on
+            return PeftAdapter.loadCausalLM(dir, null, manager, withLmHead);
+        }
         ModelConfig config = ModelConfig.read(dir);
         try (SafetensorsCheckpoint checkpoint = open(dir)) {
             return new CausalLM(config, manager, weights(checkpoint, dir), withLmHead);
@@ -114,10 +118,24 @@ public final class ModelDirectory {
      * keys), generation_config.json, the model's parameters plus {@code extraTensors} (a reward
      * head, say) in the config's dtype, and the tokenizer files. Written to a temporary sibling and
      * renamed into place ({@link #writeAtomically}), so a crash never leaves a half-written directory,
-     * and an existing {@code dir} is replaced only if rlhf4j wrote it (or it is empty).
+     * and an existing {@code dir} is replaced only if rlhf4j wrote it (or it is empty). A model with
+     * enabled LoRA adapters is saved merged ({@code W + scaling·B·A}): the directory is a full model.
      */
     public static void save(Path dir, CausalLM model, String architecture, Map<String, NDArray> extraTensors,
             Map<String, Object> extraConfig, Tokenizer tokenizer) {
+        if (model.lora() != null && model.lora().isEnabled()) { // a full model: the adapters merged in
+            try (NDManager scope = model.getManager().newSubManager()) {
+                Map<String, NDArray> merged = model.lora().mergedWeights(scope);
+                save(dir, model, architecture, extraTensors, extraConfig, tokenizer, merged::get);
+            }
+            return;
+        }
+        save(dir, model, architecture, extraTensors, extraConfig, tokenizer, name -> null);
+    }
+
+    /** As the public {@code save}, with {@code replace} giving other values for some parameters (merged LoRA weights). */
+    static void save(Path dir, CausalLM model, String architecture, Map<String, NDArray> extraTensors,
+            Map<String, Object> extraConfig, Tokenizer tokenizer, Function<String, NDArray> replace) {
         ModelConfig config = model.config();
         DType dtype = switch (config.dtype()) {
             case "float16" -> DType.F16;
@@ -126,7 +144,8 @@ public final class ModelDirectory {
         };
         List<NamedTensor> tensors = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-            NDArray a = e.getValue().getArray();
+            NDArray replaced = replace.apply(e.getKey());
+            NDArray a = replaced != null ? replaced : e.getValue().getArray();
             tensors.add(new NamedTensor(e.getKey(), dtype, a.getShape().getShape(), a.toFloatArray()));
         }
         extraTensors.forEach((name, a) ->

@@ -22,6 +22,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param evalEvery steps between evaluations; 0 = only at the end (default 0)
  * @param saveEvery steps between checkpoints; 0 = only the final model (default 0)
  * @param keepCheckpoints checkpoints kept (default 2)
+ * @param gradientCheckpointing recompute each decoder block in the backward instead of keeping its
+ *     activations: less memory, about one more forward's time (default false; transformers'
+ *     {@code gradient_checkpointing})
  */
 public record TrainingConfig(
         @JsonProperty("batch_size") Integer batchSize,
@@ -39,7 +42,8 @@ public record TrainingConfig(
         @JsonProperty("log_every") Integer logEvery,
         @JsonProperty("eval_every") Integer evalEvery,
         @JsonProperty("save_every") Integer saveEvery,
-        @JsonProperty("keep_checkpoints") Integer keepCheckpoints) {
+        @JsonProperty("keep_checkpoints") Integer keepCheckpoints,
+        @JsonProperty("gradient_checkpointing") Boolean gradientCheckpointing) {
 
     /** LR schedule after warmup. */
     public enum Schedule {
@@ -70,12 +74,21 @@ public record TrainingConfig(
         evalEvery = nonNegative("eval_every", evalEvery, 0);
         saveEvery = nonNegative("save_every", saveEvery, 0);
         keepCheckpoints = positive("keep_checkpoints", keepCheckpoints, 2);
+        gradientCheckpointing = gradientCheckpointing != null && gradientCheckpointing;
+    }
+
+    /** Without gradient checkpointing. */
+    public TrainingConfig(Integer batchSize, Integer gradAccum, Long maxSteps, Double epochs, Double lr,
+            Schedule schedule, Long warmupSteps, Double weightDecay, Double adamBeta1, Double adamBeta2, Double adamEps,
+            Double maxGradNorm, Integer logEvery, Integer evalEvery, Integer saveEvery, Integer keepCheckpoints) {
+        this(batchSize, gradAccum, maxSteps, epochs, lr, schedule, warmupSteps, weightDecay, adamBeta1, adamBeta2,
+                adamEps, maxGradNorm, logEvery, evalEvery, saveEvery, keepCheckpoints, null);
     }
 
     /** All defaults. */
     public static TrainingConfig defaults() {
         return new TrainingConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null);
+                null, null, null);
     }
 
     /** Examples per optimizer step. */

@@ -3,8 +3,6 @@ package dev.rlhf4j.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import dev.rlhf4j.core.ops.Scalars;
 
@@ -26,12 +24,9 @@ import dev.rlhf4j.core.ops.Scalars;
 final class Attention {
     private final ModelConfig config;
     private final boolean gpt2;
-    private final Parameter qkv; // GPT-2 c_attn
-    private final Parameter qkvBias;
-    private final Parameter[] qkvProj; // Llama q_proj, k_proj, v_proj
-    private final Parameter[] qkvProjBias;
-    private final Parameter out;
-    private final Parameter outBias;
+    private final Projection qkv; // GPT-2 c_attn
+    private final Projection[] qkvProj; // Llama q_proj, k_proj, v_proj
+    private final Projection out; // c_proj or o_proj
 
     Attention(ParamFactory params, String prefix, ModelConfig config) {
         this.config = config;
@@ -40,27 +35,19 @@ final class Attention {
         int q = config.numHeads() * config.headDim();
         int kv = config.numKvHeads() * config.headDim();
         if (gpt2) {
-            qkv = params.create(prefix + ".c_attn.weight", new Shape(c, 3L * c));
-            qkvBias = params.create(prefix + ".c_attn.bias", new Shape(3L * c));
-            out = params.create(prefix + ".c_proj.weight", new Shape(c, c));
-            outBias = params.create(prefix + ".c_proj.bias", new Shape(c));
+            qkv = Projection.create(params, prefix + ".c_attn", c, 3L * c, true, true);
+            out = Projection.create(params, prefix + ".c_proj", c, c, true, true);
             qkvProj = null;
-            qkvProjBias = null;
         } else {
             String[] names = {"q_proj", "k_proj", "v_proj"};
             int[] widths = {q, kv, kv};
-            qkvProj = new Parameter[3];
-            qkvProjBias = new Parameter[3];
+            qkvProj = new Projection[3];
             for (int i = 0; i < 3; i++) {
-                qkvProj[i] = params.create(prefix + "." + names[i] + ".weight", new Shape(widths[i], c));
-                if (config.attentionBias()) {
-                    qkvProjBias[i] = params.create(prefix + "." + names[i] + ".bias", new Shape(widths[i]));
-                }
+                qkvProj[i] = Projection.create(params, prefix + "." + names[i], c, widths[i],
+                        config.attentionBias(), false);
             }
-            out = params.create(prefix + ".o_proj.weight", new Shape(c, q));
-            outBias = null;
+            out = Projection.create(params, prefix + ".o_proj", q, c, false, false);
             qkv = null;
-            qkvBias = null;
         }
     }
 
@@ -86,14 +73,14 @@ final class Attention {
         if (gpt2) {
             // split, not NDIndex: DJL's indexing slices every axis, and autograd turns each slice
             // into a zero-filled copy of the whole (B, T, 3C) array in the backward
-            NDList fused = x.matMul(qkv.getArray()).add(qkvBias.getArray()).split(3, 2); // 3 × (B, T, C)
+            NDList fused = qkv.apply(x, training, false).split(3, 2); // 3 × (B, T, C)
             q = fused.get(0).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
             k = fused.get(1).reshape(b, t, h, d).transpose(0, 2, 1, 3);
             v = fused.get(2).reshape(b, t, h, d).transpose(0, 2, 1, 3);
         } else {
-            q = project(x, 0).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
-            k = project(x, 1).reshape(b, t, g, d).transpose(0, 2, 1, 3); // (B, G, T, D)
-            v = project(x, 2).reshape(b, t, g, d).transpose(0, 2, 1, 3);
+            q = qkvProj[0].apply(x, training, false).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
+            k = qkvProj[1].apply(x, training, false).reshape(b, t, g, d).transpose(0, 2, 1, 3); // (B, G, T, D)
+            v = qkvProj[2].apply(x, training, false).reshape(b, t, g, d).transpose(0, 2, 1, 3);
             q = rope.apply(q);
             k = rope.apply(k);
         }
@@ -121,17 +108,7 @@ final class Attention {
         if (inference) {
             probs.close();
         }
-        if (gpt2) {
-            return merged.matMul(out.getArray()).add(outBias.getArray());
-        }
-        return Linear.linear(merged, out.getArray()).singletonOrThrow();
-    }
-
-    private NDArray project(NDArray x, int i) {
-        Parameter bias = qkvProjBias[i];
-        return bias == null
-                ? Linear.linear(x, qkvProj[i].getArray()).singletonOrThrow()
-                : Linear.linear(x, qkvProj[i].getArray(), bias.getArray()).singletonOrThrow();
+        return out.apply(merged, training, false);
     }
 
     /** (B, G, S, D) → (B, G·n, S, D), each key/value head repeated for its n query heads. */

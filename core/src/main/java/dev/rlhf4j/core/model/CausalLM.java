@@ -52,6 +52,9 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
     private final Norm finalNorm;
     private final Parameter lmHead; // null when tied to the token embedding
     private final Rope rope; // Llama family only
+    private final List<Projection> projections;
+    private LoraAdapters lora; // null without adapters
+    private boolean gradientCheckpointing;
 
     /**
      * Builds the model with its parameters taken from {@code weights}.
@@ -80,6 +83,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
                 ? params.create("lm_head.weight", new Shape(config.vocabSize(), c))
                 : null;
         rope = gpt2 ? null : new Rope(config.headDim(), config.ropeTheta());
+        projections = params.projections();
     }
 
     public ModelConfig config() {
@@ -99,6 +103,40 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
     /** Freezes (or unfreezes) every parameter: frozen models hold no gradient buffers. */
     public void setTrainable(boolean trainable) {
         parameters.values().forEach(p -> p.freeze(!trainable));
+    }
+
+    /**
+     * Adds LoRA adapters (PEFT's {@code LoraLayer}) to the projections {@code config} targets, their
+     * A and B taken from {@code weights} ({@link LoraAdapters#initial} for new ones, an adapter file
+     * to resume or load). The adapters are trainable parameters of this block; freeze the base
+     * weights with {@link #setTrainable}{@code (false)} to train the adapters alone.
+     *
+     * @throws IllegalStateException if the model has adapters already
+     */
+    public LoraAdapters addLora(dev.rlhf4j.core.config.LoraConfig config, WeightSource weights) {
+        if (lora != null) {
+            throw new IllegalStateException("the model has LoRA adapters already");
+        }
+        lora = new LoraAdapters(config, projections, weights, manager, this::addParameter);
+        return lora;
+    }
+
+    /** The model's LoRA adapters, or null when it has none. */
+    public LoraAdapters lora() {
+        return lora;
+    }
+
+    /**
+     * Turns gradient checkpointing on or off ({@link GradientCheckpointing}): a forward with
+     * gradients keeps only each decoder block's input, and the stage's backward recomputes the
+     * blocks one at a time. Less memory (no block's activations kept), one more forward's time.
+     */
+    public void setGradientCheckpointing(boolean on) {
+        this.gradientCheckpointing = on;
+    }
+
+    public boolean gradientCheckpointing() {
+        return gradientCheckpointing;
     }
 
     /** Logits and last hidden states; see {@link #hidden}. */
@@ -216,6 +254,9 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         } else {
             tables = rope.tables(positions);
         }
+        if (gradientCheckpointing && !scoped && cache == null && !layers.isEmpty()) {
+            return checkpointed(m, x, bias, tables, training);
+        }
         for (int i = 0; i < layers.size(); i++) {
             if (!scoped) {
                 x = layers.get(i).forward(x, bias, tables, cache, i, training);
@@ -237,6 +278,52 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             x.close();
         }
         return out;
+    }
+
+    /**
+     * The blocks without gradients, keeping each block's input ({@link GradientCheckpointing}); the
+     * final norm with gradients from the last block's output, a detached leaf. With dropout each
+     * block gets its own seed, drawn here from libtorch's generator, for the forward and its
+     * recomputation alike.
+     */
+    private NDArray checkpointed(NDManager m, NDArray embeddings, NDArray bias, Rope.Tables tables, boolean training) {
+        int n = layers.size();
+        long[] seeds = null;
+        if (training && config.dropout() > 0) {
+            long first = m.randomInteger(0, Integer.MAX_VALUE, new Shape(1), DataType.INT64).getLong(0);
+            seeds = new long[n];
+            for (int i = 0; i < n; i++) {
+                seeds[i] = first + i;
+            }
+        }
+        NDArray[] inputs = new NDArray[n];
+        NDArray x;
+        boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        try {
+            // a copy made without gradients: a leaf of its own, the embeddings keep their graph
+            x = embeddings.duplicate();
+            for (int i = 0; i < n; i++) {
+                inputs[i] = x;
+                try (NDScope layer = new NDScope()) { // the block's temporaries, freed at once
+                    layer.suppressNotUsedWarning();
+                    if (seeds != null) {
+                        ai.djl.pytorch.jni.JniUtils.setSeed(seeds[i]);
+                    }
+                    x = layers.get(i).forward(x, bias, tables, null, i, training);
+                    NDScope.unregister(x);
+                }
+            }
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(gradMode);
+        }
+        x.setRequiresGradient(true); // a leaf: the loss's backward leaves its gradient here
+        // (libtorch's requires_grad, as DJL reads it, is false on the embeddings' non-leaf output: ask the tables)
+        boolean embeddingsTrainable = tokenEmbedding.requiresGradient()
+                || (positionEmbedding != null && positionEmbedding.requiresGradient());
+        GradientCheckpointing.push(new GradientCheckpointing.Segment(List.copyOf(layers), embeddings,
+                embeddingsTrainable, inputs, x, bias, tables, training, seeds));
+        return finalNorm.forward(x);
     }
 
     /**

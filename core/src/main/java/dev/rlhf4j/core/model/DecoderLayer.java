@@ -30,7 +30,7 @@ final class DecoderLayer {
         boolean inference = Inference.active();
         NDArray a = attention.forward(norm1.forward(x), bias, rope, cache, layer, training, inference);
         x = inference ? dropout(a, training).addi(x) : x.add(dropout(a, training));
-        NDArray m = mlp.forward(norm2.forward(x), inference);
+        NDArray m = mlp.forward(norm2.forward(x), training, inference);
         return inference ? dropout(m, training).addi(x) : x.add(dropout(m, training));
     }
 

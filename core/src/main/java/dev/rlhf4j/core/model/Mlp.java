@@ -1,10 +1,7 @@
 package dev.rlhf4j.core.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import dev.rlhf4j.core.ops.Scalars;
 
 /**
@@ -19,28 +16,22 @@ final class Mlp {
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
 
     private final boolean gpt2;
-    private final Parameter in; // c_fc or gate_proj
-    private final Parameter inBias;
-    private final Parameter up; // Llama only
-    private final Parameter out; // c_proj or down_proj
-    private final Parameter outBias;
+    private final Projection in; // c_fc or gate_proj
+    private final Projection up; // Llama only
+    private final Projection out; // c_proj or down_proj
 
     Mlp(ParamFactory params, String prefix, ModelConfig config) {
         int d = config.hiddenSize();
         int inner = config.intermediateSize();
         this.gpt2 = config.family() == ModelConfig.Family.GPT2;
         if (gpt2) {
-            in = params.create(prefix + ".c_fc.weight", new Shape(d, inner));
-            inBias = params.create(prefix + ".c_fc.bias", new Shape(inner));
+            in = Projection.create(params, prefix + ".c_fc", d, inner, true, true);
             up = null;
-            out = params.create(prefix + ".c_proj.weight", new Shape(inner, d));
-            outBias = params.create(prefix + ".c_proj.bias", new Shape(d));
+            out = Projection.create(params, prefix + ".c_proj", inner, d, true, true);
         } else {
-            in = params.create(prefix + ".gate_proj.weight", new Shape(inner, d));
-            up = params.create(prefix + ".up_proj.weight", new Shape(inner, d));
-            out = params.create(prefix + ".down_proj.weight", new Shape(d, inner));
-            inBias = null;
-            outBias = null;
+            in = Projection.create(params, prefix + ".gate_proj", d, inner, false, false);
+            up = Projection.create(params, prefix + ".up_proj", d, inner, false, false);
+            out = Projection.create(params, prefix + ".down_proj", inner, d, false, false);
         }
     }
 
@@ -49,26 +40,23 @@ final class Mlp {
      * the (B, T, I) projection: the same operations in the same order, so the same bits, without
      * allocating (and page-faulting) a new (B, T, I) array for each of them.
      */
-    NDArray forward(NDArray x, boolean inference) {
+    NDArray forward(NDArray x, boolean training, boolean inference) {
         if (gpt2) {
-            NDArray h = x.matMul(in.getArray()); // (B, T, 4C)
+            NDArray h = in.apply(x, training, inference); // (B, T, 4C)
             if (!inference) {
-                NDArray biased = h.add(inBias.getArray());
-                h.close(); // add's backward reads neither input
-                NDArray act = geluTanh(biased);
-                biased.close();
-                NDArray y = act.matMul(out.getArray());
+                NDArray act = geluTanh(h);
+                h.close(); // the handle only: autograd keeps what the backward reads
+                NDArray y = out.apply(act, training, false);
                 act.close();
-                return y.add(outBias.getArray());
+                return y;
             }
-            h.addi(inBias.getArray());
             NDArray act = geluTanhInPlace(h);
-            NDArray y = act.matMul(out.getArray());
+            NDArray y = out.apply(act, training, true);
             act.close();
-            return y.addi(outBias.getArray());
+            return y;
         }
-        NDArray gate = Linear.linear(x, in.getArray()).singletonOrThrow(); // (B, T, I)
-        NDArray upped = Linear.linear(x, up.getArray()).singletonOrThrow();
+        NDArray gate = in.apply(x, training, inference); // (B, T, I)
+        NDArray upped = up.apply(x, training, inference);
         NDArray h;
         if (inference) {
             try (NDArray sig = Activation.sigmoid(gate)) {
@@ -78,7 +66,7 @@ final class Mlp {
         } else {
             h = gate.mul(Activation.sigmoid(gate)).mul(upped);
         }
-        NDArray y = Linear.linear(h, out.getArray()).singletonOrThrow();
+        NDArray y = out.apply(h, training, inference);
         if (inference) {
             h.close();
         }

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /** Creates a model's parameters from a {@link WeightSource}, checking every shape. */
@@ -11,6 +13,7 @@ public final class ParamFactory {
     private final WeightSource source;
     private final NDManager manager;
     private final Consumer<Parameter> register;
+    private final List<Projection> projections = new ArrayList<>();
 
     public ParamFactory(WeightSource source, NDManager manager, Consumer<Parameter> register) {
         this.source = source;
@@ -32,5 +35,15 @@ public final class ParamFactory {
                 .build();
         register.accept(p);
         return p;
+    }
+
+    /** Records a projection, so that adapters can find it by module name. */
+    void registerProjection(Projection p) {
+        projections.add(p);
+    }
+
+    /** The projections created so far, in model order. */
+    List<Projection> projections() {
+        return List.copyOf(projections);
     }
 }

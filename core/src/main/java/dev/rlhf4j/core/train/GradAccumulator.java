@@ -3,6 +3,7 @@ package dev.rlhf4j.core.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.GradientCollector;
+import dev.rlhf4j.core.model.GradientCheckpointing;
 import dev.rlhf4j.core.ops.Scalars;
 import dev.rlhf4j.core.util.Checks;
 import java.util.function.Supplier;
@@ -70,6 +71,7 @@ public final class GradAccumulator {
             try (NDArray scaled = loss.mul(Scalars.of(loss, (float) weight))) {
                 collector.backward(scaled);
             }
+            GradientCheckpointing.backward(); // the checkpointed decoder blocks, if any, recomputed
             count++;
             return loss.getFloat();
         }

@@ -1,6 +1,7 @@
 package dev.rlhf4j.rm.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.rlhf4j.core.config.LoraConfig;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.util.Checks;
 import java.nio.file.Path;
@@ -39,6 +40,9 @@ import java.util.List;
  *     and std; default (empty) the training data
  * @param training the shared training-loop keys; {@code batch_size} counts groups (prompts with
  *     all their ranked pairs; a pair without {@code group_id} is a group of one)
+ * @param lora train LoRA adapters on a frozen trunk, the score head in full (PEFT's {@code
+ *     modules_to_save=["score"]}); the output is then a PEFT SEQ_CLS adapter directory on {@code
+ *     init} (default none)
  */
 public record RewardModelConfig(
         @JsonProperty("init") Path init,
@@ -51,7 +55,8 @@ public record RewardModelConfig(
         @JsonProperty("center_coef") Double centerCoef,
         @JsonProperty("disable_dropout") Boolean disableDropout,
         @JsonProperty("normalization_data") List<Path> normalizationData,
-        @JsonProperty("training") TrainingConfig training) {
+        @JsonProperty("training") TrainingConfig training,
+        @JsonProperty("lora") LoraConfig lora) {
 
     public RewardModelConfig {
         Checks.check(init != null, "init must be set to the model directory to start from"
@@ -71,21 +76,35 @@ public record RewardModelConfig(
         training = training == null ? TrainingConfig.defaults() : training;
     }
 
+    /** Full fine-tuning (no {@code lora}). */
+    public RewardModelConfig(Path init, List<Path> data, List<Path> evalData, Path output, Integer maxLength, Long seed,
+            Boolean useMargin, Double centerCoef, Boolean disableDropout, List<Path> normalizationData,
+            TrainingConfig training) {
+        this(init, data, evalData, output, maxLength, seed, useMargin, centerCoef, disableDropout, normalizationData,
+                training, null);
+    }
+
     /** A config with the required keys and every default (tests, the demo). */
     public static RewardModelConfig of(Path init, List<Path> data) {
-        return new RewardModelConfig(init, data, null, null, null, null, null, null, null, null, null);
+        return new RewardModelConfig(init, data, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** This config with a {@code lora} block (null: full fine-tuning). */
+    public RewardModelConfig withLora(LoraConfig newLora) {
+        return new RewardModelConfig(init, data, evalData, output, maxLength, seed, useMargin, centerCoef,
+                disableDropout, normalizationData, training, newLora);
     }
 
     /** This config with other training keys. */
     public RewardModelConfig withTraining(TrainingConfig newTraining) {
         return new RewardModelConfig(init, data, evalData, output, maxLength, seed, useMargin, centerCoef,
-                disableDropout, normalizationData, newTraining);
+                disableDropout, normalizationData, newTraining, lora);
     }
 
     /** This config with held-out data. */
     public RewardModelConfig withEvalData(List<Path> newEvalData) {
         return new RewardModelConfig(init, data, newEvalData, output, maxLength, seed, useMargin, centerCoef,
-                disableDropout, normalizationData, training);
+                disableDropout, normalizationData, training, lora);
     }
 
     /** The output directory for a run in {@code runDir}. */

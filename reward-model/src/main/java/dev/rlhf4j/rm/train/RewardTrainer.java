@@ -15,6 +15,7 @@ import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
 import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradAccumulator;
+import dev.rlhf4j.core.train.LoraTraining;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.OnConfigChange;
@@ -23,6 +24,7 @@ import dev.rlhf4j.core.train.RunHook;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.train.StepMetrics;
 import dev.rlhf4j.core.train.TrainerState;
+import dev.rlhf4j.rm.DecoderRewardModel;
 import dev.rlhf4j.rm.EncoderRewardModel;
 import dev.rlhf4j.rm.Normalization;
 import dev.rlhf4j.rm.RewardInputs;
@@ -237,15 +239,24 @@ public final class RewardTrainer implements AutoCloseable {
         TrainerState state = null;
         if (latest.isPresent()) {
             state = latest.get().state();
-            model = RewardModel.load(latest.get().dir(), manager);
+            model = RewardModel.load(latest.get().dir(), manager); // with lora: the checkpoint's adapter
             resumedFrom = state.step();
             LOG.info("resuming from {} (step {})", latest.get().dir(), state.step());
+        } else if (config.lora() != null) {
+            model = RewardModel.withLora(LoraTraining.baseDirectory(config.init(), runDir), config.lora(),
+                    config.seed(), manager);
         } else if (isRewardModel(config.init())) {
             model = RewardModel.load(config.init(), manager);
         } else if (EncoderConfig.isEncoder(config.init())) { // a pretrained encoder: its trunk, a fresh head
             model = EncoderRewardModel.fromPretrained(config.init(), manager, config.seed());
         } else {
             model = RewardModel.fromCausalLm(config.init(), manager, config.seed());
+        }
+        if (model instanceof DecoderRewardModel decoder) {
+            decoder.trunk().setGradientCheckpointing(training.gradientCheckpointing());
+        } else if (training.gradientCheckpointing()) {
+            throw new IllegalArgumentException("reward_model.training.gradient_checkpointing is supported for decoder"
+                    + " reward models only, but the model is an encoder: " + config.init());
         }
         try {
             inputs = RewardInputs.forModel(model, tokenizer, config.maxLength());

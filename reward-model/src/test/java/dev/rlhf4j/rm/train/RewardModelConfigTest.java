@@ -55,6 +55,6 @@ class RewardModelConfigTest {
                 + " any causal LM, or a reward model), but is missing", error("reward_model:\n  data: [a.jsonl]\n"));
         String unknown = error(base + "  margin: true\n");
         assertEquals("run.yaml: unknown key reward_model.margin; accepted keys: center_coef, data, disable_dropout,"
-                + " eval_data, init, max_length, normalization_data, output, seed, training, use_margin", unknown);
+                + " eval_data, init, lora, max_length, normalization_data, output, seed, training, use_margin", unknown);
     }
 }
