@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.rlhf4j.core.model.CausalLM;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -83,7 +84,7 @@ public final class BeamSearch {
         boolean[] canImprove = new boolean[b]; // transformers' is_early_stop_heuristic_unsatisfied
         List<Integer> active = new ArrayList<>(); // prompts still searching, in row order (N rows each)
         for (int i = 0; i < b; i++) {
-            java.util.Arrays.fill(running[i], 1, n, EXCLUDED);
+            Arrays.fill(running[i], 1, n, EXCLUDED);
             finished.add(new ArrayList<>());
             canImprove[i] = true;
             active.add(i);
@@ -147,8 +148,8 @@ public final class BeamSearch {
                             }
                         } else if (c < n) {
                             float score = topScores[at] / lengthPenalty(step + 1, cfg.lengthPenalty());
-                            done.add(new Hypothesis(score, java.util.Arrays.copyOf(tokens, step + 1),
-                                    java.util.Arrays.copyOf(logProbs, step + 1)));
+                            done.add(new Hypothesis(score, Arrays.copyOf(tokens, step + 1),
+                                    Arrays.copyOf(logProbs, step + 1)));
                         }
                     }
                     List<Hypothesis> hyps = finished.get(i);

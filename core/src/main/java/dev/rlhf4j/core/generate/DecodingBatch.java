@@ -54,10 +54,6 @@ final class DecodingBatch implements AutoCloseable {
         nextPosition = new long[rows];
         for (int r = 0; r < rows; r++) {
             long[] p = prompts.get(r);
-            if (p.length == 0) {
-                throw new IllegalArgumentException("every prompt needs at least one token, but prompt " + r
-                        + " is empty");
-            }
             int pad = promptLength - p.length;
             Arrays.fill(ids[r], 0, pad, padId);
             System.arraycopy(p, 0, ids[r], pad, p.length);
