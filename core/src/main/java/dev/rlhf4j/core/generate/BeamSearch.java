@@ -98,6 +98,7 @@ public final class BeamSearch {
                 float[] topScores;
                 long[] topIndices;
                 float[] topLogProbs;
+                // 1. the best K continuations of each prompt's beams, by summed log-probabilities
                 try (NDManager m = genManager.newSubManager()) {
                     NDArray logits = batch.nextLogits(m); // (R, V); (A, V) at the first step
                     if (step == 0) {
@@ -130,7 +131,7 @@ public final class BeamSearch {
                     long[] parentRow = new long[n];
                     int kept = 0;
                     List<Hypothesis> done = new ArrayList<>();
-                    for (int c = 0; c < k; c++) {
+                    for (int c = 0; c < k; c++) { // 2. the best N unfinished go on; finished among the first N are kept
                         int at = r * k + c;
                         int beam = (int) (topIndices[at] / vocab);
                         long token = topIndices[at] % vocab;
@@ -152,6 +153,7 @@ public final class BeamSearch {
                                     Arrays.copyOf(logProbs, step + 1)));
                         }
                     }
+                    // 3. the prompt's N best finished hypotheses
                     List<Hypothesis> hyps = finished.get(i);
                     hyps.addAll(done);
                     hyps.sort(Comparator.comparing(Hypothesis::score).reversed()); // stable: earlier first on ties
@@ -165,7 +167,7 @@ public final class BeamSearch {
                     runTokens[i] = nextTokensOfBeam;
                     runLogProbs[i] = nextLogProbsOfBeam;
                     if (hyps.size() == n) {
-                        // can the best running beam still beat the worst finished hypothesis?
+                        // 4. is the prompt done: can the best running beam still beat the worst finished hypothesis?
                         int length = cfg.earlyStopping() == BeamConfig.EarlyStopping.NEVER && cfg.lengthPenalty() > 0
                                 ? maxNew : step + 1;
                         float best = running[i][0] / lengthPenalty(length, cfg.lengthPenalty());
