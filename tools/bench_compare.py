@@ -17,6 +17,9 @@ Benchmarks (vocabulary 8192, float32, dropout off in both):
   backward, global-norm clip, AdamW with decay/no-decay groups, gradients cleared), 4 sizes.
 - ``decode``: greedy decoding, GPT-2 d256 and d512, batch 1 and 32, 32-token prompts, 64 new
   tokens (no stop token): the first call in a fresh process, and warm (best of 3); peak RSS.
+- ``beam``: 4-beam search (``num_beams=4, do_sample=False``), GPT-2 d256 and d512, batch 1 and 8,
+  32-token prompts, 64 new tokens (no EOS: every hypothesis runs to the end), in returned tokens
+  (prompts x 64) per second: first call and warm (best of 3); peak RSS.
 - ``ppo``: one PPO iteration (the second of two), GPT-2 d256 and d512: 16 rollouts of 32-token
   prompts + 32 sampled tokens, score (policy, reference, critic, reward model), 4 PPO epochs of one
   minibatch with policy and critic updates. The PyTorch side is a minimal loop with TRL's
@@ -55,6 +58,8 @@ BENCHES = {
               [("steps_per_s", "rate"), ("peak_rss_mb", "memory")]),
     "decode": (["gpt2-256/1", "gpt2-256/32", "gpt2-512/1", "gpt2-512/32"], ["generate", "--no-uncached"],
                [("tokens_per_s_warm", "rate"), ("tokens_per_s_first_call", "rate"), ("peak_rss_mb", "memory")]),
+    "beam": (["gpt2-256/1", "gpt2-256/8", "gpt2-512/1", "gpt2-512/8"], ["generate", "--num-beams", "4"],
+             [("tokens_per_s_warm", "rate"), ("tokens_per_s_first_call", "rate"), ("peak_rss_mb", "memory")]),
     "ppo": (["gpt2-256", "gpt2-512"], ["ppo"],
             [("iteration_s", "time"), ("generate_s", "time"), ("score_s", "time"), ("train_s", "time"),
              ("peak_rss_mb", "memory")]),
@@ -215,6 +220,30 @@ def worker_decode(case, attn, prompt_len=32, new_tokens=64):
     return {"tokens_per_s_first_call": first, "tokens_per_s_warm": warm}
 
 
+def worker_beam(case, attn, prompt_len=32, new_tokens=64, num_beams=4):
+    import torch
+    name, batch = case.split("/")
+    batch = int(batch)
+    torch.manual_seed(1)
+    model = causal_lm(name, 512, attn)
+    model.eval()
+    prompts = torch.randint(1, VOCAB, (batch, prompt_len), generator=torch.Generator().manual_seed(5))
+    mask = torch.ones_like(prompts)
+
+    def run(n):
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            out = model.generate(input_ids=prompts, attention_mask=mask, max_new_tokens=n, num_beams=num_beams,
+                                 do_sample=False, pad_token_id=0, eos_token_id=None)
+        assert out.shape == (batch, prompt_len + n)
+        return batch * n / (time.perf_counter() - t0)
+
+    first = run(new_tokens)
+    run(4)
+    warm = max(run(new_tokens) for _ in range(3))
+    return {"tokens_per_s_first_call": first, "tokens_per_s_warm": warm}
+
+
 def worker_ppo(name, attn, batch=16, prompt_len=32, new_tokens=32, iterations=2, epochs=4, temperature=0.7):
     import torch
     import torch.nn.functional as F
@@ -295,7 +324,8 @@ def worker_ppo(name, attn, batch=16, prompt_len=32, new_tokens=32, iterations=2,
 def worker(bench, case, threads, attn):
     import torch
     torch.set_num_threads(threads)
-    fn = {"rm": worker_rm, "train": worker_train, "decode": worker_decode, "ppo": worker_ppo}[bench]
+    fn = {"rm": worker_rm, "train": worker_train, "decode": worker_decode, "beam": worker_beam,
+          "ppo": worker_ppo}[bench]
     row = fn(case, attn)
     row["peak_rss_mb"] = peak_rss_mb()
     return row
@@ -329,7 +359,7 @@ def run_torch(bench, case, threads, attn):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--bench", default="rm,train,decode,ppo", help="comma-separated: " + ",".join(BENCHES))
+    ap.add_argument("--bench", default="rm,train,decode,beam,ppo", help="comma-separated: " + ",".join(BENCHES))
     ap.add_argument("--only", default=None, help="comma-separated cases (e.g. gpt2-256,gpt2-512/32)")
     ap.add_argument("--threads", type=int, default=1, help="intra-op threads on both sides (default 1)")
     ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds; the median is reported")

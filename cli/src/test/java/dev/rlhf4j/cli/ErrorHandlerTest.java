@@ -154,6 +154,26 @@ class ErrorHandlerTest {
         assertEquals(2, temperature.exit());
         assertEquals(List.of("rlhf4j generate: temperature must be > 0, but is: -1.0 (use greedy for temperature 0)"),
                 temperature.errLines());
+        Run tooManySequences = run("generate", "--model", "m", "--prompt", "p", "--num-beams", "2",
+                "--num-return-sequences", "3");
+        assertEquals(2, tooManySequences.exit());
+        assertEquals(List.of("rlhf4j generate: num_return_sequences must be between 1 and num_beams (2), but is: 3"),
+                tooManySequences.errLines());
+        Run noBeams = run("generate", "--model", "m", "--prompt", "p", "--num-beams", "0");
+        assertEquals(2, noBeams.exit());
+        assertEquals(List.of("rlhf4j generate: num_beams must be > 0, but is: 0"), noBeams.errLines());
+        Run sampledBeams = run("generate", "--model", "m", "--prompt", "p", "--num-beams", "4", "--top-p", "0.9");
+        assertEquals(2, sampledBeams.exit());
+        assertEquals(List.of("rlhf4j generate: --top-p does not apply to beam search (--num-beams), which does not"
+                + " sample; beam sampling is not supported"), sampledBeams.errLines());
+        Run penaltyAlone = run("generate", "--model", "m", "--prompt", "p", "--length-penalty", "2");
+        assertEquals(2, penaltyAlone.exit());
+        assertEquals(List.of("rlhf4j generate: --length-penalty applies to beam search only: add --num-beams"),
+                penaltyAlone.errLines());
+        Run early = run("generate", "--model", "m", "--prompt", "p", "--num-beams", "2", "--early-stopping", "soon");
+        assertEquals(2, early.exit());
+        assertEquals(List.of("rlhf4j generate: --early-stopping must be true, false or never, but is: soon"),
+                early.errLines());
         Run batch = run("perplexity", "--model", "m", "--data", "d.jsonl", "--batch-size", "0");
         assertEquals(2, batch.exit());
         assertEquals(List.of("rlhf4j perplexity: --batch-size must be >= 1, but is: 0"), batch.errLines());

@@ -108,27 +108,34 @@ public final class BenchCommand {
         }
     }
 
-    @Command(name = "generate", description = "Decode tokens/s with and without the KV cache, batch 1 and 32, two sizes.")
+    @Command(name = "generate", description = "Decode tokens/s with and without the KV cache, batch 1 and 32, two sizes;"
+            + " with --num-beams, beam search at batch 1 and 8.")
     static final class Generate implements Callable<Integer> {
         @Option(names = "--new-tokens", defaultValue = "64") int newTokens;
         @Option(names = "--prompt-len", defaultValue = "32") int promptLen;
         @Option(names = "--vocab", defaultValue = "8192") int vocab;
         @Option(names = "--uncached", negatable = true, defaultValue = "true", fallbackValue = "true",
                 description = "also decode without the cache (default on; --no-uncached skips it)") boolean uncached;
-        @Option(names = "--only", description = "comma-separated cases: gpt2-256/1, gpt2-256/32, gpt2-512/1, gpt2-512/32") String only;
+        @Option(names = "--num-beams", defaultValue = "0",
+                description = "beam search with N beams instead of sampling (0 = off); batches 1 and 8") int numBeams;
+        @Option(names = "--only", description = "comma-separated cases: gpt2-256/1, gpt2-256/32, gpt2-512/1, gpt2-512/32"
+                + " (with --num-beams: /1 and /8)") String only;
         @Option(names = "--json") Path out;
 
         @Override
         public Integer call() throws Exception {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (ModelConfig c : List.of(ModelBench.sizes(vocab, 512).get(0), ModelBench.sizes(vocab, 512).get(2))) {
-                for (int batch : new int[] {1, 32}) {
-                    if (selected(only, caseName(c) + "/" + batch)) {
-                        rows.add(GenerateBench.run(c, batch, promptLen, newTokens, uncached));
+                for (int batch : numBeams > 0 ? new int[] {1, 8} : new int[] {1, 32}) {
+                    if (!selected(only, caseName(c) + "/" + batch)) {
+                        continue;
                     }
+                    rows.add(numBeams > 0 ? GenerateBench.runBeams(c, batch, promptLen, newTokens, numBeams)
+                            : GenerateBench.run(c, batch, promptLen, newTokens, uncached));
                 }
             }
-            print("generation, prompt " + promptLen + " + " + newTokens + " new tokens", rows, out);
+            print((numBeams > 0 ? numBeams + "-beam search" : "generation") + ", prompt " + promptLen + " + " + newTokens
+                    + " new tokens", rows, out);
             return 0;
         }
     }

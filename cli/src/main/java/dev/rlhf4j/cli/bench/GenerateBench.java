@@ -1,6 +1,8 @@
 package dev.rlhf4j.cli.bench;
 
 import ai.djl.ndarray.NDManager;
+import dev.rlhf4j.core.generate.BeamConfig;
+import dev.rlhf4j.core.generate.BeamSearch;
 import dev.rlhf4j.core.generate.Generation;
 import dev.rlhf4j.core.generate.Generator;
 import dev.rlhf4j.core.generate.SamplingConfig;
@@ -17,7 +19,8 @@ import java.util.SplittableRandom;
  * Decode tokens per second with the KV cache: the first call (in a fresh JVM this includes
  * libtorch's and the JIT's warm-up, which a user's first generation pays) and warm (the best of
  * three calls after a short warm-up); optionally also without the cache, recomputing the whole
- * sequence every step, the baseline the cache is measured against.
+ * sequence every step, the baseline the cache is measured against. {@link #runBeams} measures beam
+ * search the same way, in returned tokens (prompts × new tokens) per second.
  */
 final class GenerateBench {
     private GenerateBench() {}
@@ -53,6 +56,41 @@ final class GenerateBench {
             row.put("peak_rss_mb", PeakRss.mb());
         }
         return row;
+    }
+
+    /** N-beam search of {@code newTokens} tokens (no EOS: every hypothesis runs to the end), first call and warm. */
+    static Map<String, Object> runBeams(ModelConfig c, int batch, int promptLen, int newTokens, int numBeams) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager();
+                CausalLM model = new CausalLM(c, m, WeightSource.random(1, 0.02f, c.numLayers()), true)) {
+            SplittableRandom rng = new SplittableRandom(5);
+            List<long[]> prompts = new ArrayList<>();
+            for (int i = 0; i < batch; i++) {
+                prompts.add(rng.longs(promptLen, 1, c.vocabSize()).toArray());
+            }
+            BeamSearch search = new BeamSearch(model, 0, List.of());
+            BeamConfig cfg = BeamConfig.of(numBeams, newTokens);
+            double firstCall = beamTokensPerSecond(search, prompts, cfg, m);
+            search.generate(prompts, BeamConfig.of(numBeams, 4), m); // warm-up
+            double warm = 0;
+            for (int i = 0; i < 3; i++) {
+                warm = Math.max(warm, beamTokensPerSecond(search, prompts, cfg, m));
+            }
+            row.put("model", c.modelType() + " d=" + c.hiddenSize() + " L=" + c.numLayers());
+            row.put("batch", batch);
+            row.put("num_beams", numBeams);
+            row.put("new_tokens", newTokens);
+            row.put("tokens_per_s_first_call", firstCall);
+            row.put("tokens_per_s_warm", warm);
+            row.put("peak_rss_mb", PeakRss.mb());
+        }
+        return row;
+    }
+
+    private static double beamTokensPerSecond(BeamSearch search, List<long[]> prompts, BeamConfig cfg, NDManager m) {
+        long t0 = System.nanoTime();
+        Generation out = search.generate(prompts, cfg, m).sequences();
+        return out.tokenCount() / ((System.nanoTime() - t0) / 1e9);
     }
 
     private static double tokensPerSecond(Generator g, List<long[]> prompts, SamplingConfig cfg, NDManager m) {

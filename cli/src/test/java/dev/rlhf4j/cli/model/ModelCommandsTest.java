@@ -144,6 +144,49 @@ class ModelCommandsTest {
         assertTrue(inspect.contains("attention        disentangled c2p p2c, span 8, shared keys\n"), inspect);
     }
 
+    /**
+     * {@code --num-beams}: the best hypotheses of each prompt, best first, with their scores; the
+     * options reach the search ({@link dev.rlhf4j.core.generate.BeamSearch}, checked against
+     * transformers by BeamSearchTest); one beam is greedy decoding.
+     */
+    @Test
+    void beamSearchReturnsTheBestHypothesesOfEachPrompt(@TempDir Path tmp) throws Exception {
+        String dir = Fixtures.parityModel("llama").toString();
+        Path prompts = tmp.resolve("p.jsonl");
+        Files.writeString(prompts, "{\"prompt\": \"She lit\"}\n{\"prompt\": \"On market days the\"}\n");
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : run("generate", "--model", dir, "--prompts", prompts.toString(), "--num-beams", "3",
+                "--num-return-sequences", "2", "--length-penalty", "0", "--early-stopping", "never",
+                "--max-new-tokens", "6", "--json").strip().split("\n")) {
+            rows.add(JSON.readTree(line));
+        }
+        assertEquals(4, rows.size());
+        List<long[]> ids;
+        try (dev.rlhf4j.core.tokenizer.Tokenizer tok = dev.rlhf4j.core.tokenizer.Tokenizer.load(Path.of(dir))) {
+            ids = List.of(tok.encode("She lit"), tok.encode("On market days the"));
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+                    dev.rlhf4j.core.model.CausalLM lm = dev.rlhf4j.core.checkpoint.ModelDirectory.loadCausalLM(
+                            Path.of(dir), m, true)) {
+                var cfg = new dev.rlhf4j.core.generate.BeamConfig(3, 6, 0f,
+                        dev.rlhf4j.core.generate.BeamConfig.EarlyStopping.NEVER, 2, List.of());
+                var found = new dev.rlhf4j.core.generate.BeamSearch(lm, tok.padId(), tok.eosIds()).generate(ids, cfg, m);
+                for (int row = 0; row < 4; row++) {
+                    JsonNode r = rows.get(row);
+                    assertEquals(row / 2, r.get("index").asInt());
+                    assertEquals(row % 2, r.get("rank").asInt());
+                    assertEquals(found.scores()[row], r.get("score").floatValue(), 0f);
+                    assertEquals(tok.decode(found.sequences().response(row), true), r.get("response").asText());
+                }
+            }
+        }
+        assertTrue(rows.get(0).get("score").asDouble() >= rows.get(1).get("score").asDouble());
+        JsonNode oneBeam = JSON.readTree(run("generate", "--model", dir, "--prompt", "She lit", "--num-beams", "1",
+                "--max-new-tokens", "6", "--json"));
+        JsonNode greedy = JSON.readTree(run("generate", "--model", dir, "--prompt", "She lit", "--greedy",
+                "--max-new-tokens", "6", "--json"));
+        assertEquals(greedy.get("response"), oneBeam.get("response"));
+    }
+
     /** Inspect reads every header and checks that the file holds each tensor's data, not only config.json. */
     @Test
     void inspectRefusesTruncatedWeights(@TempDir Path tmp) throws Exception {

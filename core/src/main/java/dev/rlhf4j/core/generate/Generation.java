@@ -13,6 +13,28 @@ package dev.rlhf4j.core.generate;
  */
 public record Generation(long[][] tokens, int[][] mask, float[][] logProbs, boolean[] endedWithStop, int[] lengths) {
 
+    /**
+     * Rows padded to the longest: {@code tokens[i]} and {@code logProbs[i]} hold at least
+     * {@code lengths[i]} real values; what follows becomes {@code padId} and 0.
+     */
+    static Generation padded(long[][] tokens, float[][] logProbs, int[] lengths, boolean[] ended, int padId) {
+        int rows = tokens.length;
+        int longest = 0;
+        for (int l : lengths) {
+            longest = Math.max(longest, l);
+        }
+        long[][] outTokens = new long[rows][longest];
+        int[][] outMask = new int[rows][longest];
+        float[][] outLogProbs = new float[rows][longest];
+        for (int i = 0; i < rows; i++) {
+            java.util.Arrays.fill(outTokens[i], padId);
+            System.arraycopy(tokens[i], 0, outTokens[i], 0, lengths[i]);
+            System.arraycopy(logProbs[i], 0, outLogProbs[i], 0, lengths[i]);
+            java.util.Arrays.fill(outMask[i], 0, lengths[i], 1);
+        }
+        return new Generation(outTokens, outMask, outLogProbs, ended, lengths);
+    }
+
     public int batchSize() {
         return tokens.length;
     }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.rlhf4j.core.model.CausalLM;
-import dev.rlhf4j.core.model.KvCache;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -18,16 +17,14 @@ import java.util.SplittableRandom;
  *
  * <p>Prompts of different lengths are left-padded; positions count real tokens only (as
  * transformers' {@code generate}). The prompt is run once, then one token per step against the
- * cache. A sequence stops at its first EOS or stop token; finished rows are dropped from the
- * batch, so they stop costing work.
+ * cache ({@link DecodingBatch}, shared with {@link BeamSearch}). A sequence stops at its first EOS
+ * or stop token; finished rows are dropped from the batch, so they stop costing work.
  *
  * <p>Sampling is by inverse CDF on the filtered distribution (DJL's PyTorch engine has no
  * multinomial): one uniform number per row from a {@link SplittableRandom} seeded by the config,
  * so the same seed gives the same samples on any thread count.
  *
- * <p>The KV cache is allocated once for prompt + new tokens and written in place; the padding
- * part of the attention mask is kept beside it and extended by a column per step (see {@link
- * KvCache}). Greedy decoding takes the arg-max of the logits, as transformers does; the
+ * <p>Greedy decoding takes the arg-max of the logits, as transformers does; the
  * log-probability of each sampled token costs a log-softmax and a gather per step, so a generator
  * made {@link #withoutLogProbs()} skips them when nobody reads them.
  *
@@ -72,10 +69,6 @@ public final class Generator {
     /** Generates a continuation for each prompt (token ids, without padding). */
     public Generation generate(List<long[]> prompts, SamplingConfig cfg, NDManager parent) {
         int b = prompts.size();
-        int promptLen = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
-        if (promptLen == 0) {
-            throw new IllegalArgumentException("every prompt needs at least one token");
-        }
         Set<Long> stops = new HashSet<>(eosIds);
         cfg.stopIds().forEach(id -> stops.add((long) id));
         SplittableRandom rng = new SplittableRandom(cfg.seed());
@@ -84,46 +77,18 @@ public final class Generator {
         float[][] logProbs = new float[b][cfg.maxNewTokens()];
         int[] lengths = new int[b];
         boolean[] ended = new boolean[b];
-        // the running attention mask and next position of every row, kept on the Java side
-        int total = promptLen + cfg.maxNewTokens();
-        long[][] mask = new long[b][total];
-        long[] nextPosition = new long[b];
-        long[][] ids = new long[b][total]; // prompt (left-padded) then response, for the uncached path
-        for (int i = 0; i < b; i++) {
-            long[] p = prompts.get(i);
-            int pad = promptLen - p.length;
-            java.util.Arrays.fill(ids[i], 0, pad, padId);
-            System.arraycopy(p, 0, ids[i], pad, p.length);
-            java.util.Arrays.fill(mask[i], pad, promptLen, 1);
-            nextPosition[i] = p.length;
-        }
-        List<Integer> active = new ArrayList<>();
+        List<Integer> active = new ArrayList<>(); // the prompt of each row of the batch
         for (int i = 0; i < b; i++) {
             active.add(i);
         }
 
-        try (NDManager genManager = parent.newSubManager(); KvCache cache = new KvCache(genManager, model.config().numLayers(), total)) {
-            int seen = 0; // positions in the cache
-            long[][] stepIds = rows(ids, active, promptLen);
-            long[][] stepPositions = null;
+        try (NDManager genManager = parent.newSubManager();
+                DecodingBatch batch = new DecodingBatch(model, prompts, padId, cfg.maxNewTokens(), useCache, genManager)) {
             for (int step = 0; step < cfg.maxNewTokens() && !active.isEmpty(); step++) {
-                int width = stepIds[0].length;
                 long[] sampled;
                 float[] sampledLogProb;
                 try (NDManager m = genManager.newSubManager()) {
-                    NDArray maskArr = m.create(rows(mask, active, seen + width));
-                    NDArray hidden;
-                    if (useCache) {
-                        NDArray positions = stepPositions == null
-                                ? CausalLM.positionsFromMask(maskArr)
-                                : m.create(stepPositions);
-                        hidden = model.hidden(m.create(stepIds), maskArr, positions, cache, false);
-                    } else {
-                        NDArray allIds = m.create(rows(ids, active, seen + width));
-                        hidden = model.hidden(allIds, maskArr, CausalLM.positionsFromMask(maskArr), null, false);
-                    }
-                    NDArray last = hidden.get(new NDIndex(":, -1, :")); // (B, C)
-                    NDArray logits = model.logits(last); // (B, V)
+                    NDArray logits = batch.nextLogits(m); // (B, V)
                     NDArray logp = cfg.greedy() && !withLogProbs ? null : filteredLogProbs(logits, cfg); // (B, V)
                     NDArray choice = (cfg.greedy() ? logits.argMax(1) : inverseCdf(logp, rng, active.size()))
                             .toType(DataType.INT64, false); // (B)
@@ -131,16 +96,14 @@ public final class Generator {
                     sampledLogProb = withLogProbs ? logp.gather(choice.expandDims(1), 1).toFloatArray()
                             : new float[active.size()];
                 }
-                seen += width;
+                batch.append(sampled);
                 List<Integer> stillActive = new ArrayList<>();
                 List<Long> keepRows = new ArrayList<>();
                 for (int r = 0; r < active.size(); r++) {
                     int i = active.get(r);
                     tokens[i][step] = sampled[r];
-                    ids[i][promptLen + step] = sampled[r];
                     logProbs[i][step] = sampledLogProb[r];
                     lengths[i] = step + 1;
-                    mask[i][seen] = 1;
                     if (stops.contains(sampled[r])) {
                         ended[i] = true;
                     } else {
@@ -148,43 +111,13 @@ public final class Generator {
                         keepRows.add((long) r);
                     }
                 }
-                if (useCache && stillActive.size() < active.size() && !stillActive.isEmpty()) {
-                    try (NDManager m = genManager.newSubManager()) {
-                        cache.selectRows(m.create(keepRows.stream().mapToLong(Long::longValue).toArray()));
-                    }
+                if (!stillActive.isEmpty()) {
+                    batch.selectRows(keepRows.stream().mapToLong(Long::longValue).toArray()); // finished rows stop costing work
                 }
                 active = stillActive;
-                stepIds = new long[active.size()][1];
-                stepPositions = new long[active.size()][1];
-                for (int r = 0; r < active.size(); r++) {
-                    int i = active.get(r);
-                    stepIds[r][0] = tokens[i][step];
-                    stepPositions[r][0] = nextPosition[i]++;
-                }
             }
         }
-        int longest = 0;
-        for (int l : lengths) {
-            longest = Math.max(longest, l);
-        }
-        long[][] outTokens = new long[b][longest];
-        int[][] outMask = new int[b][longest];
-        float[][] outLogProbs = new float[b][longest];
-        for (int i = 0; i < b; i++) {
-            java.util.Arrays.fill(outTokens[i], padId);
-            System.arraycopy(tokens[i], 0, outTokens[i], 0, lengths[i]);
-            System.arraycopy(logProbs[i], 0, outLogProbs[i], 0, lengths[i]);
-            java.util.Arrays.fill(outMask[i], 0, lengths[i], 1);
-        }
-        return new Generation(outTokens, outMask, outLogProbs, ended, lengths);
-    }
-
-    private static long[][] rows(long[][] values, List<Integer> active, int width) {
-        long[][] out = new long[active.size()][];
-        for (int r = 0; r < active.size(); r++) {
-            out[r] = java.util.Arrays.copyOf(values[active.get(r)], width);
-        }
-        return out;
+        return Generation.padded(tokens, logProbs, lengths, ended, padId);
     }
 
     /**
