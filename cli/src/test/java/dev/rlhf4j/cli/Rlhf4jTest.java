@@ -35,4 +35,33 @@ class Rlhf4jTest {
             System.clearProperty(Rlhf4j.DJL_LOG_LEVEL);
         }
     }
+
+    /** Every command and sub-command prints its usage for --help (and exits 0), as a user tries first. */
+    @Test
+    void everyCommandHasHelp() {
+        CommandLine root = Rlhf4j.commandLine();
+        java.util.List<java.util.List<String>> paths = new java.util.ArrayList<>();
+        collect(root, new java.util.ArrayList<>(), paths);
+        assertTrue(paths.size() > 20, paths.toString());
+        for (java.util.List<String> path : paths) {
+            CommandLine cl = Rlhf4j.commandLine();
+            StringWriter out = new StringWriter();
+            cl.setOut(new PrintWriter(out));
+            java.util.List<String> args = new java.util.ArrayList<>(path);
+            args.add("--help");
+            assertEquals(0, cl.execute(args.toArray(String[]::new)), String.join(" ", args));
+            assertTrue(out.toString().contains("Usage:"), String.join(" ", args) + ": " + out);
+        }
+    }
+
+    private static void collect(CommandLine cl, java.util.List<String> path, java.util.List<java.util.List<String>> out) {
+        out.add(path);
+        cl.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help")) {
+                java.util.List<String> next = new java.util.ArrayList<>(path);
+                next.add(name);
+                collect(sub, next, out);
+            }
+        });
+    }
 }

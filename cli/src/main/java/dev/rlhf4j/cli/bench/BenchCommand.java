@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  * so a fresh process measures it and its peak RSS alone; {@code tools/bench_compare.py} runs each
  * case that way next to the PyTorch equivalent.
  */
-@Command(name = "bench", description = "Measure throughput (ratios in one run: the machine may be noisy).",
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure throughput (ratios in one run: the machine may be noisy).",
         subcommands = {BenchCommand.Model.class, BenchCommand.Train.class, BenchCommand.Generate.class,
             BenchCommand.Sft.class, BenchCommand.Rm.class, BenchCommand.Ppo.class})
 public final class BenchCommand {
@@ -48,7 +48,7 @@ public final class BenchCommand {
         }
     }
 
-    @Command(name = "model", description = "Forward+backward tokens/s at d=256/4L and d=512/6L, as a fraction of libtorch's matmul FLOP/s.")
+    @Command(name = "model", mixinStandardHelpOptions = true, description = "Forward+backward tokens/s at d=256/4L and d=512/6L, as a fraction of libtorch's matmul FLOP/s.")
     static final class Model implements Callable<Integer> {
         @Option(names = "--seq", defaultValue = "256") int seq;
         @Option(names = "--batch", defaultValue = "4") int batch;
@@ -77,7 +77,7 @@ public final class BenchCommand {
         }
     }
 
-    @Command(name = "train", description = "One whole training step (forward, loss, backward, clip, AdamW, gradients"
+    @Command(name = "train", mixinStandardHelpOptions = true, description = "One whole training step (forward, loss, backward, clip, AdamW, gradients"
             + " cleared) per second at d=256/4L and d=512/6L, dropout off.")
     static final class Train implements Callable<Integer> {
         @Option(names = "--seq", defaultValue = "256") int seq;
@@ -108,7 +108,7 @@ public final class BenchCommand {
         }
     }
 
-    @Command(name = "generate", description = "Decode tokens/s with and without the KV cache, batch 1 and 32, two sizes;"
+    @Command(name = "generate", mixinStandardHelpOptions = true, description = "Decode tokens/s with and without the KV cache, batch 1 and 32, two sizes;"
             + " with --num-beams, beam search at batch 1 and 8.")
     static final class Generate implements Callable<Integer> {
         @Option(names = "--new-tokens", defaultValue = "64") int newTokens;
@@ -141,7 +141,7 @@ public final class BenchCommand {
     }
 
 
-    @Command(name = "ppo", description = "One PPO iteration split into generate / score / train, at the two core sizes.")
+    @Command(name = "ppo", mixinStandardHelpOptions = true, description = "One PPO iteration split into generate / score / train, at the two core sizes.")
     static final class Ppo implements Callable<Integer> {
         @Option(names = "--batch", defaultValue = "16") int batch;
         @Option(names = "--new-tokens", defaultValue = "32") int newTokens;
@@ -173,7 +173,7 @@ public final class BenchCommand {
         }
     }
 
-    @Command(name = "sft", description = "SFT training tokens/s (real tokens, full optimizer steps) at d=256/4L and d=512/6L,"
+    @Command(name = "sft", mixinStandardHelpOptions = true, description = "SFT training tokens/s (real tokens, full optimizer steps) at d=256/4L and d=512/6L,"
             + " packing off and on, on synthetic demonstrations of mixed lengths.")
     static final class Sft implements Callable<Integer> {
         @Option(names = "--max-length", defaultValue = "256") int maxLength;
@@ -207,7 +207,7 @@ public final class BenchCommand {
         }
     }
 
-    @Command(name = "rm", description = "Reward-model training pairs/s (full optimizer steps) and scoring pairs/s at d=256/4L and d=512/6L.")
+    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Reward-model training pairs/s (full optimizer steps) and scoring pairs/s at d=256/4L and d=512/6L.")
     static final class Rm implements Callable<Integer> {
         @Option(names = "--seq", defaultValue = "256", description = "longest sequence (lengths vary from half of it)") int seq;
         @Option(names = "--pairs", defaultValue = "8", description = "pairs per training step") int pairs;

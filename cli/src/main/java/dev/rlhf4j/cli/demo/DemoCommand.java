@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code rlhf4j demo [--quick] [--out DIR] [--set k=v ...]}: the whole chain on the built-in task. */
-@Command(name = "demo", description = "Run the whole chain on the built-in review task (CPU, minutes).")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run the whole chain on the built-in review task (CPU, minutes).")
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "a smoke run in under 2 minutes") boolean quick;
     @Option(names = "--out", description = "run directory (default runs/demo, runs/demo-quick with --quick)") Path out;

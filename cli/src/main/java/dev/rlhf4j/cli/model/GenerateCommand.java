@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * {@code rlhf4j generate}: sample continuations of one prompt, or stream a JSONL file of prompts in
  * batches; with {@code --num-beams}, beam search instead of sampling.
  */
-@Command(name = "generate", description = "Sample from a model, or beam search (KV cache, batched).")
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Sample from a model, or beam search (KV cache, batched).")
 public final class GenerateCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 

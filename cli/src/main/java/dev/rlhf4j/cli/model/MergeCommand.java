@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * directory that transformers loads: a causal LM, or for a {@code SEQ_CLS} adapter a reward model
  * with its score head.
  */
-@Command(name = "merge", description = "Merge a LoRA adapter into its base model: a full model directory.")
+@Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge a LoRA adapter into its base model: a full model directory.")
 final class MergeCommand implements Callable<Integer> {
     @Option(names = "--adapter", required = true, paramLabel = "DIR",
             description = "PEFT adapter directory (adapter_config.json, adapter_model.safetensors)")

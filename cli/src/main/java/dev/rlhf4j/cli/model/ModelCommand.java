@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code rlhf4j model inspect DIR}, {@code rlhf4j model merge}. */
-@Command(name = "model", description = "Look at a Hugging Face model directory; merge a LoRA adapter.",
+@Command(name = "model", mixinStandardHelpOptions = true, description = "Look at a Hugging Face model directory; merge a LoRA adapter.",
         subcommands = {ModelCommand.Inspect.class, MergeCommand.class})
 public final class ModelCommand {
 
@@ -23,7 +23,7 @@ public final class ModelCommand {
      * file holds the data its tensors declare), so a truncated download fails here, naming the
      * file and the tensor.
      */
-    @Command(name = "inspect", description = "Print the config summary and the parameter count; check the weights files.")
+    @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Print the config summary and the parameter count; check the weights files.")
     static final class Inspect implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "model directory (config.json, *.safetensors, tokenizer files)")
         Path dir;

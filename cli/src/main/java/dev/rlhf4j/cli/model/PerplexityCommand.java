@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * is NaN or infinite exits 1 with a message naming the model and the data, so that a script never
  * takes a broken model for a scored one.
  */
-@Command(name = "perplexity", description = {"Mean negative log-likelihood and perplexity of texts, as transformers computes them.",
+@Command(name = "perplexity", mixinStandardHelpOptions = true, description = {"Mean negative log-likelihood and perplexity of texts, as transformers computes them.",
         "Exit codes: 0 done, 1 the result is NaN or infinite (no token scored, or the model's outputs overflow)."})
 public final class PerplexityCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * {@code rlhf4j pipeline -c CONFIG.yaml [--set k=v ...] [--from STAGE] [--only STAGE] [--force]
  * [--allow-config-change]}.
  */
-@Command(name = "pipeline", description = "Run the stages a config names: data, sft, reward_model, dpo, ppo, eval.")
+@Command(name = "pipeline", mixinStandardHelpOptions = true, description = "Run the stages a config names: data, sft, reward_model, dpo, ppo, eval.")
 public final class PipelineCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
