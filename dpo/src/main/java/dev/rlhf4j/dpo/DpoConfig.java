@@ -2,6 +2,7 @@ package dev.rlhf4j.dpo;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.rlhf4j.core.config.LoraConfig;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.util.Checks;
 import java.nio.file.Path;
@@ -57,6 +58,9 @@ import java.util.Locale;
  * @param disableDropout train with dropout off (default true, TRL's)
  * @param seed seeds the data order and dropout (default 42)
  * @param training the shared loop keys; {@code batch_size} counts pairs
+ * @param lora LoRA adapters on the frozen policy (default none: full fine-tuning); the reference is
+ *     then the policy with its adapters off, no second copy, unless {@code reference} names another
+ *     directory; the output is a PEFT adapter directory
  */
 public record DpoConfig(
         @JsonProperty("model") Path model,
@@ -73,7 +77,8 @@ public record DpoConfig(
         @JsonProperty("use_votes") Boolean useVotes,
         @JsonProperty("disable_dropout") Boolean disableDropout,
         @JsonProperty("seed") Long seed,
-        @JsonProperty("training") TrainingConfig training) {
+        @JsonProperty("training") TrainingConfig training,
+        @JsonProperty("lora") LoraConfig lora) {
 
     /** The objectives, as TRL names them ({@link DpoLoss} has the formulas). */
     public enum LossType {
@@ -137,31 +142,37 @@ public record DpoConfig(
 
     /** A config with the required keys and every default (tests, the demo). */
     public static DpoConfig of(Path model, List<Path> data) {
-        return new DpoConfig(model, null, data, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new DpoConfig(model, null, data, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This config with another loss and its parameters. */
     public DpoConfig withLoss(LossType newLossType, double newBeta, double newLabelSmoothing, double newSimpoGamma) {
         return new DpoConfig(model, reference, data, evalData, output, newLossType, newBeta, newLabelSmoothing,
-                newSimpoGamma, precomputeRefLogProbs, maxLength, useVotes, disableDropout, seed, training);
+                newSimpoGamma, precomputeRefLogProbs, maxLength, useVotes, disableDropout, seed, training, lora);
     }
 
     /** This config with other training keys. */
     public DpoConfig withTraining(TrainingConfig newTraining) {
         return new DpoConfig(model, reference, data, evalData, output, lossType, beta, labelSmoothing, simpoGamma,
-                precomputeRefLogProbs, maxLength, useVotes, disableDropout, seed, newTraining);
+                precomputeRefLogProbs, maxLength, useVotes, disableDropout, seed, newTraining, lora);
     }
 
     /** This config with the reference scored once before training, or not. */
     public DpoConfig withPrecomputedReference(boolean precompute) {
         return new DpoConfig(model, reference, data, evalData, output, lossType, beta, labelSmoothing, simpoGamma,
-                precompute, maxLength, useVotes, disableDropout, seed, training);
+                precompute, maxLength, useVotes, disableDropout, seed, training, lora);
+    }
+
+    /** This config with LoRA adapters (null: full fine-tuning). */
+    public DpoConfig withLora(LoraConfig newLora) {
+        return new DpoConfig(model, reference, data, evalData, output, lossType, beta, labelSmoothing, simpoGamma,
+                precomputeRefLogProbs, maxLength, useVotes, disableDropout, seed, training, newLora);
     }
 
     /** This config with held-out data. */
     public DpoConfig withEvalData(List<Path> newEvalData) {
         return new DpoConfig(model, reference, data, newEvalData, output, lossType, beta, labelSmoothing, simpoGamma,
-                precomputeRefLogProbs, maxLength, useVotes, disableDropout, seed, training);
+                precomputeRefLogProbs, maxLength, useVotes, disableDropout, seed, training, lora);
     }
 
     /** The output directory for a run in {@code runDir}. */

@@ -7,6 +7,7 @@ import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.checkpoint.SafetensorsCheckpoint;
 import dev.rlhf4j.core.config.TrainingConfig;
 import dev.rlhf4j.core.model.CausalLM;
+import dev.rlhf4j.core.model.LoraAdapters;
 import dev.rlhf4j.core.model.ModelConfig;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.AdamW;
@@ -14,6 +15,7 @@ import dev.rlhf4j.core.train.Checkpoint;
 import dev.rlhf4j.core.train.CheckpointManager;
 import dev.rlhf4j.core.train.ConfigChanges;
 import dev.rlhf4j.core.train.GradAccumulator;
+import dev.rlhf4j.core.train.LoraTraining;
 import dev.rlhf4j.core.train.LrSchedule;
 import dev.rlhf4j.core.train.MetricsSink;
 import dev.rlhf4j.core.train.NamedParameter;
@@ -138,12 +140,21 @@ public final class DpoTrainer implements AutoCloseable {
             ConfigChanges.check(resume, "dpo", config, onConfigChange);
         }
         tokenizer = Tokenizer.load(config.model());
-        policy = loadFloat32(resume != null ? resume.dir() : config.model(), manager);
+        if (config.lora() != null) { // the base frozen, adapters trained (new, or the checkpoint's)
+            Path base = LoraTraining.baseDirectory(config.model(), runDir);
+            policy = LoraTraining.load(base, config.lora(), config.seed(), resume == null ? null : resume.dir(), manager,
+                    true);
+        } else {
+            policy = loadFloat32(resume != null ? resume.dir() : config.model(), manager);
+        }
+        policy.setGradientCheckpointing(training.gradientCheckpointing());
         ModelConfig mc = policy.config();
         int maxLength = config.maxLength() != null ? config.maxLength() : mc.maxPositions();
         Checks.check(maxLength <= mc.maxPositions(), "dpo.max_length is %s, but the model at %s handles at most %s"
                 + " positions (max_position_embeddings)", maxLength, config.model(), mc.maxPositions());
-        if (config.lossType().usesReference()) {
+        if (config.lossType().usesReference() && referenceIsPolicyWithoutAdapters()) {
+            reference = null; // the policy with its adapters off: no second copy
+        } else if (config.lossType().usesReference()) {
             referenceScope = manager.newSubManager();
             reference = loadFloat32(config.reference(), referenceScope);
             reference.setTrainable(false);
@@ -161,7 +172,7 @@ public final class DpoTrainer implements AutoCloseable {
         if (!config.evalData().isEmpty()) {
             evalExamples = encode(config.evalData(), encoder, false);
         }
-        if (reference != null && config.precomputeRefLogProbs()) {
+        if (config.lossType().usesReference() && config.precomputeRefLogProbs()) {
             refTrain = precompute(examples);
             refEval = precompute(evalExamples);
             closeReference();
@@ -261,7 +272,7 @@ public final class DpoTrainer implements AutoCloseable {
 
         // 5. output
         Map<String, Object> finalEval = evalExamples.isEmpty() ? Map.of() : evaluate();
-        ModelDirectory.saveCausalLM(output, policy, tokenizer);
+        LoraTraining.saveCausalLM(output, policy, tokenizer); // a PEFT adapter with LoRA
         say("dpo: done, %d steps (from %d); loss %.4f; %.1f pairs/s; model written to %s", step, resumedFrom, lastLoss,
                 pairsPerSecond, output);
         return new DpoResult(output, step, totalSteps, config.lossType().key(), examples.size(), tiesSkipped, tooLong,
@@ -294,7 +305,7 @@ public final class DpoTrainer implements AutoCloseable {
             try (NDManager scope = manager.newSubManager()) {
                 List<DpoExample> chunk = pairs.subList(i, Math.min(pairs.size(), i + size));
                 DpoBatch b = DpoBatch.collate(chunk, tokenizer.padId(), config.useVotes());
-                NDArray[] ref = BatchLoss.reference(reference, b.toTensors(scope));
+                NDArray[] ref = reference(b.toTensors(scope));
                 float[] c = ref[0].toFloatArray();
                 float[] r = ref[1].toFloatArray();
                 for (int k = 0; k < chunk.size(); k++) {
@@ -305,13 +316,28 @@ public final class DpoTrainer implements AutoCloseable {
         return out;
     }
 
+    /** Whether the reference is the starting model under LoRA's adapters: the policy with them disabled. */
+    private boolean referenceIsPolicyWithoutAdapters() {
+        return config.lora() != null && config.reference().equals(config.model());
+    }
+
+    /** {chosen, rejected} reference log-probs of a batch, no gradients: the reference model, or the policy's base. */
+    private NDArray[] reference(DpoBatch.Tensors t) {
+        if (reference != null) {
+            return BatchLoss.reference(reference, t);
+        }
+        try (LoraAdapters.Disabled off = policy.lora().disabled()) {
+            return BatchLoss.reference(policy, t);
+        }
+    }
+
     /** {chosen, rejected} reference log-probs of a batch: precomputed, computed now, or none. */
     private NDArray[] referenceLogps(DpoBatch batch, DpoBatch.Tensors t, float[][] precomputed) {
         if (!config.lossType().usesReference()) {
             return new NDArray[2];
         }
         if (precomputed == null) {
-            return BatchLoss.reference(reference, t);
+            return reference(t);
         }
         int p = batch.pairs();
         float[] c = new float[p];
@@ -384,7 +410,7 @@ public final class DpoTrainer implements AutoCloseable {
         TrainerState state = new TrainerState(step, update.optimizerStep(), epoch, order == null ? 0 : position,
                 rng.seed(), rng.counter(), extra, ConfigChanges.snapshot(config));
         checkpoints.save(state, dir -> {
-            ModelDirectory.saveCausalLM(dir, policy, tokenizer); // the model directory at the top
+            LoraTraining.saveCausalLM(dir, policy, tokenizer); // the model (or adapter) directory at the top
             optimizer.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
         });
     }

@@ -131,7 +131,7 @@ class DpoTrainerTest {
         for (LossType type : List.of(LossType.SIMPO, LossType.ORPO)) {
             DpoConfig config = new DpoConfig(Fixtures.parityModel("gpt2"), tmp.resolve("no-such-reference"),
                     List.of(ToyPreferences.write(tmp.resolve("t.jsonl"), 8, 3)), null, null, type, null, null, null,
-                    null, null, null, null, null, training(2, 1e-3, 1, 0, 0));
+                    null, null, null, null, null, training(2, 1e-3, 1, 0, 0), null);
             DpoResult r = DpoTrainer.run(config, tmp.resolve("run-" + type.key()), RunHook.NONE, null);
             assertEquals(2, r.steps());
             assertTrue(r.train().containsKey("rewards/accuracies"));
@@ -152,7 +152,7 @@ class DpoTrainerTest {
         }
         DpoConfig base = config(8, training(1, 1e-3, 1, 0, 0));
         DpoConfig config = new DpoConfig(base.model(), other, base.data(), null, null, null, null, null, null, null,
-                null, null, null, null, base.training());
+                null, null, null, null, base.training(), null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DpoTrainer.run(config, tmp.resolve("run"), RunHook.NONE, null));
         assertEquals("dpo.reference (" + other + ") has a vocabulary of 400 tokens, but dpo.model ("
