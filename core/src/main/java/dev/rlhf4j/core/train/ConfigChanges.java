@@ -123,7 +123,7 @@ public final class ConfigChanges {
             LOG.warn("{}: saved without its config, so whether the config changed cannot be checked", checkpoint.dir());
             return;
         }
-        List<Change> changes = between(section, saved, snapshot(config));
+        List<Change> changes = between(section, withDefaults(saved, config.getClass()), snapshot(config));
         List<Change> trajectory = changes.stream().filter(c -> !c.free()).toList();
         changes.stream().filter(Change::free).forEach(c ->
                 LOG.info("{}: {} (does not alter the training)", checkpoint.dir(), c));
@@ -138,6 +138,19 @@ public final class ConfigChanges {
         throw new TrainingStoppedException(checkpoint.dir() + ": the config changed since this checkpoint was saved: " + list
                 + "; these keys alter the training, so the resumed run would follow neither config: restore them, resume"
                 + " anyway with --allow-config-change, or delete " + checkpoint.dir().getParent() + " to start over");
+    }
+
+    /**
+     * The saved config bound through today's config record and back, so a key a newer version added
+     * (absent from an older checkpoint) takes its default, as it would have then; the saved map as
+     * it is when it no longer binds (a key removed or a value no longer valid).
+     */
+    static Map<String, Object> withDefaults(Map<String, Object> saved, Class<?> type) {
+        try {
+            return snapshot(JSON.convertValue(saved, type));
+        } catch (IllegalArgumentException e) {
+            return saved;
+        }
     }
 
     private static void flatten(String prefix, JsonNode node, Map<String, JsonNode> out) {

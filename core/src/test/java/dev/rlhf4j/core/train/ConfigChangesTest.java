@@ -2,6 +2,7 @@ package dev.rlhf4j.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rlhf4j.core.config.TrainingConfig;
@@ -64,5 +65,30 @@ class ConfigChangesTest {
 
         Checkpoint old = manager.save(new TrainerState(6, 6, 0, 48, 7, 3, Map.of()), dir -> { });
         ConfigChanges.check(old, "sft", faster, OnConfigChange.REFUSE); // saved without a config: nothing to compare
+    }
+
+    /**
+     * A checkpoint of an older version lacks the keys added since (PPO's algorithm, LoRA, gradient
+     * checkpointing): they count as their defaults, so resuming after an upgrade is not refused; a
+     * key set away from its default still is.
+     */
+    @Test
+    void keysAddedSinceTheCheckpointCountAsTheirDefaults() throws IOException {
+        CheckpointManager manager = new CheckpointManager(tmp.resolve("checkpoints"), 2);
+        Section now = section("d.jsonl", 1e-3, 10, 100, "out");
+        Map<String, Object> older = new java.util.TreeMap<>(ConfigChanges.snapshot(now));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> training = new java.util.TreeMap<>((Map<String, Object>) older.get("training"));
+        assertEquals(false, training.remove("gradient_checkpointing"), "the key a newer version added");
+        older.put("training", training);
+        Checkpoint ck = manager.save(new TrainerState(5, 5, 0, 40, 7, 3, Map.of(), older),
+                dir -> Files.writeString(dir.resolve("model.safetensors"), "weights"));
+        ConfigChanges.check(ck, "sft", now, OnConfigChange.REFUSE);
+
+        Section checkpointed = new Section(now.data(), now.output(), now.seed(), new TrainingConfig(8, 1, 100L, null, 1e-3,
+                null, null, null, null, null, null, null, 10, null, 5, null, true));
+        TrainingStoppedException e = assertThrows(TrainingStoppedException.class,
+                () -> ConfigChanges.check(ck, "sft", checkpointed, OnConfigChange.REFUSE));
+        assertTrue(e.getMessage().contains("sft.training.gradient_checkpointing from false to true"), e.getMessage());
     }
 }
