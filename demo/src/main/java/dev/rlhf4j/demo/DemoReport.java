@@ -114,7 +114,8 @@ final class DemoReport {
         for (String method : online) {
             overoptimisation.addPoints(method + " iterations", goldOverSqrtKl(run, method));
         }
-        overoptimisation.add(String.format("PPO fit d(%.2f - %.2f ln d)", fit.alpha(), fit.beta()), curve)
+        overoptimisation.add(String.format("PPO fit d(%.2f %s %.2f ln d)", fit.alpha(), fit.beta() >= 0 ? "-" : "+",
+                Math.abs(fit.beta())), curve)
                 .add("best-of-k, k = 1..n", bestOfNOverSqrtKl(summary))
                 .write(plots.resolve("gold_vs_sqrt_kl.png"));
         String html = """
