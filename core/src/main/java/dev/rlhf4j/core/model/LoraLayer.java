@@ -45,7 +45,15 @@ final class LoraLayer {
             return up.muli((float) owner.scaling());
         }
         // the scale as an array of the step's scope: mul's backward reads it (see Scalars)
-        return up.mul(Scalars.of(up, (float) owner.scaling()));
+        NDArray scaled = up.mul(Scalars.of(up, (float) owner.scaling()));
+        // the graph keeps what its backward reads; the handles here would keep three more
+        // activations per projection alive until the step ends
+        up.close();
+        low.close();
+        if (in != x) {
+            in.close();
+        }
+        return scaled;
     }
 
     /**

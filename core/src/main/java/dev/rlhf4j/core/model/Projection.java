@@ -68,8 +68,9 @@ final class Projection {
 
     /**
      * (…, in) → (…, out). Without gradients ({@code inference}) the bias and the adapter's update
-     * are added in place (the same bits); with gradients the pre-bias product's handle is closed once
-     * used (add's backward reads neither input).
+     * are added in place (the same bits); with gradients the handles of the pre-bias product and of
+     * the two terms are closed once added (add's backward reads neither input), so a training step
+     * holds one activation per projection, not three.
      */
     NDArray apply(NDArray x, boolean training, boolean inference) {
         NDArray y;
@@ -97,6 +98,9 @@ final class Projection {
             delta.close();
             return y;
         }
-        return y.add(delta);
+        NDArray sum = y.add(delta);
+        y.close(); // add's backward reads neither input
+        delta.close();
+        return sum;
     }
 }
