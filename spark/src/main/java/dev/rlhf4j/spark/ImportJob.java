@@ -5,8 +5,13 @@ import dev.rlhf4j.data.ImportSummary;
 import dev.rlhf4j.data.PreferenceImport;
 import dev.rlhf4j.data.clean.Deduplicator;
 import dev.rlhf4j.data.io.OutputFiles;
+import dev.rlhf4j.data.record.PreferenceRecord;
 import dev.rlhf4j.data.record.RecordIds;
 import dev.rlhf4j.data.record.RecordJson;
+import dev.rlhf4j.data.split.GroupSplitter;
+import dev.rlhf4j.data.split.GroupSplitter.GroupKey;
+import dev.rlhf4j.data.split.SplitOptions;
+import dev.rlhf4j.data.split.SplitSummary;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Serializable;
@@ -18,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -26,6 +32,7 @@ import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -70,15 +77,33 @@ public final class ImportJob {
      * @throws IllegalArgumentException when the output directory exists or is an input
      */
     public static ImportSummary run(JavaSparkContext sc, ImportSettings s) {
+        return run(sc, s, null, null).summary();
+    }
+
+    /**
+     * The import's summary, and the split's when one was asked for.
+     *
+     * @param split the split of the output, as {@code rlhf4j data split} makes it, or {@code null}
+     */
+    public record Result(ImportSummary summary, SplitSummary split) {}
+
+    /**
+     * Runs the import, then (with {@code splitOptions}) splits its output by group as {@code
+     * rlhf4j data split OUTPUT --out SPLIT_DIR} does: {@code splitDir/train}, {@code valid} and
+     * {@code test} directories of parts, each the concatenation of the single-machine split file.
+     */
+    public static Result run(JavaSparkContext sc, ImportSettings s, SplitOptions splitOptions, Path splitDir) {
         long start = System.nanoTime();
         Path outDir = Path.of(s.output());
         Path rejectsPath = Path.of(s.rejects());
         List<Path> inputPaths = s.inputs().stream().map(Path::of).toList();
         OutputFiles.checkNotAnInput("import.output", outDir, inputPaths);
         OutputFiles.checkNotAnInput("import.rejects", rejectsPath, inputPaths);
-        if (Files.exists(outDir)) {
-            throw new IllegalArgumentException("import.output " + outDir + " exists: Spark writes a new directory of"
-                    + " parts; remove it or name another");
+        for (Path dir : splitOptions == null ? List.of(outDir) : List.of(outDir, splitDir)) {
+            if (Files.exists(dir)) {
+                throw new IllegalArgumentException((dir == outDir ? "import.output " : "split.output ") + dir
+                        + " exists: Spark writes a new directory of parts; remove it or name another");
+            }
         }
         int n = s.inputs().size();
         Fault injected = fault;
@@ -119,7 +144,11 @@ public final class ImportJob {
             }
             // 3. the output in input order, then the rejects and the summary
             long written = out.count();
-            out.sortByKey(true, s.partitions()).values().saveAsTextFile(outDir.toString());
+            JavaPairRDD<Long, String> sorted = out.sortByKey(true, s.partitions())
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            sorted.values().saveAsTextFile(outDir.toString());
+            SplitSummary split = splitOptions == null ? null : split(sc, sorted, splitOptions, splitDir);
+            sorted.unpersist(false);
             JavaRDD<Tuple2<Long, String>> importRejects = rows.filter(r -> r.kind() == ImportRow.Kind.REJECT)
                     .map(r -> new Tuple2<>(r.order(), r.json()));
             long rejected = writeRejects(rejectsPath, importRejects, droppedRejects, s.partitions());
@@ -149,10 +178,63 @@ public final class ImportJob {
                 merged.unpersist(false);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new ImportSummary(read, inputRecords, written, rejected, totals[0], totals[1], totals[2], examples,
-                    summaries, reasons, outDir, rejected > 0 ? rejectsPath : null, bytes, seconds);
+            return new Result(new ImportSummary(read, inputRecords, written, rejected, totals[0], totals[1], totals[2],
+                    examples, summaries, reasons, outDir, rejected > 0 ? rejectsPath : null, bytes, seconds), split);
         } finally {
             rows.unpersist(false);
+        }
+    }
+
+    /**
+     * The group split of the output: groups counted by a shuffle, their splits chosen on the driver
+     * by the single-machine {@link GroupSplitter#assign} (memory grows with groups, as there), each
+     * record written, in output order, to its group's split.
+     */
+    private static SplitSummary split(JavaSparkContext sc, JavaPairRDD<Long, String> sorted, SplitOptions o,
+            Path dir) {
+        boolean keep = o.keepExisting();
+        Map<GroupSplitter.GroupKey, GroupSplitter.Group> groups = new HashMap<>(sorted.values().mapToPair(json -> {
+            PreferenceRecord r = parse(json);
+            GroupSplitter.Group g = new GroupSplitter.Group();
+            g.add(r, new SplitOptions(0, 0, 0, keep));
+            return new Tuple2<>(GroupSplitter.key(r), g);
+        }).reduceByKey(GroupSplitter.Group::plus).collectAsMap());
+        long splitGroups = GroupSplitter.assign(groups, o);
+        Map<GroupSplitter.GroupKey, String> assignment = new HashMap<>();
+        Map<String, Long> groupCounts = new LinkedHashMap<>();
+        Map<String, Long> records = new LinkedHashMap<>();
+        for (String name : List.of(GroupSplitter.TRAIN, GroupSplitter.VALID, GroupSplitter.TEST)) {
+            groupCounts.put(name, 0L);
+            records.put(name, 0L);
+        }
+        groups.forEach((k, g) -> {
+            String name = GroupSplitter.splitOf(g);
+            assignment.put(k, name);
+            groupCounts.merge(name, 1L, Long::sum);
+            records.merge(name, g.records(), Long::sum);
+        });
+        Broadcast<Map<GroupKey, String>> splits = sc.broadcast(assignment);
+        JavaRDD<Tuple2<String, String>> assigned = sorted.values().map(json -> {
+            PreferenceRecord r = parse(json);
+            String name = splits.value().get(GroupSplitter.key(r));
+            return new Tuple2<>(name, RecordJson.toJson(GroupSplitter.withSplit(r, name)));
+        }).persist(StorageLevel.MEMORY_AND_DISK());
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (String name : records.keySet()) {
+            Path target = dir.resolve(GroupSplitter.fileName(name).replaceAll("\\.jsonl$", ""));
+            assigned.filter(t -> t._1().equals(name)).map(Tuple2::_2).saveAsTextFile(target.toString());
+            files.put(name, target);
+        }
+        assigned.unpersist(false);
+        splits.destroy();
+        return new SplitSummary(records, groupCounts, files, splitGroups);
+    }
+
+    private static PreferenceRecord parse(String json) {
+        try {
+            return RecordJson.fromJson(RecordJson.MAPPER.readTree(json));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

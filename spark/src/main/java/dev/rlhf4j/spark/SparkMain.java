@@ -1,9 +1,9 @@
 package dev.rlhf4j.spark;
 
 import dev.rlhf4j.data.ImportException;
-import dev.rlhf4j.data.ImportSummary;
 import dev.rlhf4j.data.clean.ConflictRule;
 import dev.rlhf4j.data.importers.FormatOptions;
+import dev.rlhf4j.data.split.SplitOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,16 +93,36 @@ public final class SparkMain implements Runnable {
         @Option(names = "--source", paramLabel = "NAME", description = "every record's source")
         String source;
 
+        @Option(names = "--split-dir", paramLabel = "DIR",
+                description = "also split the output by group, as rlhf4j data split OUTPUT -o DIR does: DIR/train, valid, test")
+        Path splitDir;
+
+        @Option(names = "--test", defaultValue = "0.1", description = "with --split-dir: share of records for test (default: ${DEFAULT-VALUE})")
+        double test;
+
+        @Option(names = "--valid", defaultValue = "0", description = "with --split-dir: share of records for valid (default: ${DEFAULT-VALUE})")
+        double valid;
+
+        @Option(names = "--seed", defaultValue = "42", description = "with --split-dir: seed of the group draw (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--keep-existing", description = "with --split-dir: keep the split records already have")
+        boolean keepExisting;
+
         @CommandLine.Mixin SparkOptions spark;
 
         @Override
         public Integer call() {
+            SplitOptions split = splitDir == null ? null : new SplitOptions(test, valid, seed, keepExisting);
             ConflictRule rule = ConflictRule.valueOf(conflicts.toUpperCase(Locale.ROOT));
             try (JavaSparkContext sc = spark.start("import")) {
                 ImportSettings s = new ImportSettings(inputs, output, rejects, format, strict, dedupe, rule,
                         FormatOptions.parse(formatOptions).values(), source, 0, 0, spark.partitions(sc));
-                ImportSummary summary = ImportJob.run(sc, s);
-                System.out.print(summary.report());
+                ImportJob.Result result = ImportJob.run(sc, s, split, splitDir);
+                System.out.print(result.summary().report());
+                if (result.split() != null) {
+                    System.out.print(result.split().report());
+                }
                 return 0;
             } catch (ImportException e) {
                 System.err.println("rlhf4j spark import: " + e.getMessage());

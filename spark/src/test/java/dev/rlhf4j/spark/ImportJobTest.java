@@ -11,6 +11,9 @@ import dev.rlhf4j.data.ImportOptions;
 import dev.rlhf4j.data.ImportSummary;
 import dev.rlhf4j.data.PreferenceImport;
 import dev.rlhf4j.data.clean.ConflictRule;
+import dev.rlhf4j.data.split.GroupSplitter;
+import dev.rlhf4j.data.split.SplitOptions;
+import dev.rlhf4j.data.split.SplitSummary;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -126,13 +129,24 @@ class ImportJobTest {
     }
 
     @Test
-    void dedupeByMajorityEqualsTheSingleMachineImport() throws IOException {
+    void dedupeByMajorityAndSplitEqualTheSingleMachineImportAndSplit() throws IOException {
         List<String> in = inputs();
         ImportSummary one = singleMachine(in, true, ConflictRule.MAJORITY);
         assertTrue(one.duplicates() > 30 && one.conflicts() > 0, one.report());
-        assertSame(one, spark(in, true, ConflictRule.MAJORITY, "spark"), "spark");
+        SplitOptions split = new SplitOptions(0.2, 0.1, 7, false);
+        SplitSummary oneSplit = GroupSplitter.run(tmp.resolve("one/out.jsonl"), tmp.resolve("one-split"), split);
+        ImportJob.Result spark = ImportJob.run(sc, new ImportSettings(in, tmp.resolve("spark").toString(), null, null,
+                false, true, ConflictRule.MAJORITY, Map.of(), null, 0, 0, 3), split, tmp.resolve("spark-split"));
+        assertSame(one, spark.summary(), "spark");
         String merged = Files.readString(tmp.resolve("one/out.jsonl"));
         assertTrue(merged.contains("\"votes\":{\"chosen\":2"), "the copy's votes are merged");
+        for (String name : List.of(GroupSplitter.TRAIN, GroupSplitter.VALID, GroupSplitter.TEST)) {
+            byte[] expected = Files.readAllBytes(tmp.resolve("one-split").resolve(name + ".jsonl"));
+            assertTrue(expected.length > 0, name);
+            assertArrayEquals(expected, LocalSpark.concatenatedParts(tmp.resolve("spark-split").resolve(name)), name);
+        }
+        assertEquals(oneSplit.records(), spark.split().records());
+        assertEquals(oneSplit.groups(), spark.split().groups());
     }
 
     @Test
