@@ -165,7 +165,7 @@ public final class ImportJob {
                 importRejected += f.rejected();
                 f.reasons().forEach((k, v) -> reasons.merge(k, v, Long::sum));
                 summaries.add(new ImportSummary.FileSummary(f.name(), f.format(), f.detected(), f.container(),
-                        f.gzip(), f.inputRecords(), f.read(), f.rejected()));
+                        f.gzip(), f.inputRecords(), f.read(), f.fileRejected()));
             }
             if (totals[3] > 0) {
                 reasons.merge(PreferenceImport.kind(dropReason), totals[3], Long::sum);
@@ -279,7 +279,7 @@ public final class ImportJob {
             }
             ImportSummary.FileSummary f = summary.files().get(0);
             out.add(ImportRow.counts(ImportRow.order(index, 0), new ImportRow.FileCounts(index, f.file(), f.format(),
-                    f.detected(), f.container(), f.gzip(), f.inputRecords(), f.read(), summary.rejected(),
+                    f.detected(), f.container(), f.gzip(), f.inputRecords(), f.read(), f.rejected(), summary.rejected(),
                     summary.written(), summary.bytes(), new HashMap<>(summary.rejectReasons()))));
         } finally {
             try (Stream<Path> files = Files.list(scratch)) {

@@ -24,10 +24,13 @@ record ImportRow(Kind kind, long order, long pairHi, long pairLo, String json, S
     /**
      * What one file's import counted.
      *
+     * @param fileRejected units rejected, as the file's line of the summary counts them
+     * @param rejected all rejects of the file's import
      * @param reasons rejected records per kind of reason
      */
     record FileCounts(int file, String name, String format, boolean detected, String container, boolean gzip,
-            long inputRecords, long read, long rejected, long written, long bytes, Map<String, Long> reasons)
+            long inputRecords, long read, long fileRejected, long rejected, long written, long bytes,
+            Map<String, Long> reasons)
             implements Serializable {
         private static final long serialVersionUID = 1L;
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,18 +24,28 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "rlhf4j spark", mixinStandardHelpOptions = true,
         description = "Spark jobs: import preference data, score it with a reward model.",
-        subcommands = {CommandLine.HelpCommand.class, SparkMain.Import.class, SparkMain.Score.class})
+        subcommands = {CommandLine.HelpCommand.class, SparkMain.Import.class, SparkMain.Score.class,
+            SparkMain.Eval.class})
 public final class SparkMain implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a job: import or score");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a job: import, score or eval");
     }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new SparkMain()).execute(args));
+    }
+
+    /** A failed job's first cause: the task's error (a file and line, a missing field), not Spark's wrapping. */
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
     /** Options every job takes. */
@@ -112,7 +123,7 @@ public final class SparkMain implements Runnable {
         @CommandLine.Mixin SparkOptions spark;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             SplitOptions split = splitDir == null ? null : new SplitOptions(test, valid, seed, keepExisting);
             ConflictRule rule = ConflictRule.valueOf(conflicts.toUpperCase(Locale.ROOT));
             try (JavaSparkContext sc = spark.start("import")) {
@@ -126,6 +137,13 @@ public final class SparkMain implements Runnable {
                 return 0;
             } catch (ImportException e) {
                 System.err.println("rlhf4j spark import: " + e.getMessage());
+                return 1;
+            } catch (Exception e) {
+                // a failed task: Spark throws its (checked) SparkException without declaring it
+                if (!(e instanceof SparkException)) {
+                    throw e;
+                }
+                System.err.println("rlhf4j spark import: " + rootMessage(e));
                 return 1;
             }
         }
@@ -157,12 +175,65 @@ public final class SparkMain implements Runnable {
         @CommandLine.Mixin SparkOptions spark;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             try (JavaSparkContext sc = spark.start("score")) {
                 ScoreSettings s = new ScoreSettings(model.toAbsolutePath().toString(), data, output, batchSize,
                         maxLength, spark.partitions(sc), torchThreads);
                 System.out.println(ScoreJob.run(sc, s).report());
                 return 0;
+            } catch (Exception e) {
+                // a failed task: Spark throws its (checked) SparkException without declaring it
+                if (!(e instanceof SparkException)) {
+                    throw e;
+                }
+                System.err.println("rlhf4j spark score: " + rootMessage(e));
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true,
+            description = "rlhf4j rm eval with the scoring as a Spark job; the report is the command's.")
+    static final class Eval implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "reward model directory")
+        Path model;
+
+        @Option(names = "--data", required = true, paramLabel = "FILE.jsonl", description = "pairs (a local file)")
+        String data;
+
+        @Option(names = "--out", paramLabel = "report.json", description = "write the full report as JSON")
+        Path out;
+
+        @Option(names = "--html", paramLabel = "report.html", description = "write the report as one HTML page")
+        Path html;
+
+        @Option(names = "--batch-size", defaultValue = "16", description = "sequences per forward pass (default: ${DEFAULT-VALUE})")
+        int batchSize;
+
+        @Option(names = "--max-length", description = "longest input in tokens (default: the model's)")
+        Integer maxLength;
+
+        @Option(names = "--torch-threads", defaultValue = "1", description = "libtorch threads per task (default: ${DEFAULT-VALUE})")
+        int torchThreads;
+
+        @CommandLine.Mixin SparkOptions spark;
+
+        @Override
+        public Integer call() throws Exception {
+            try (JavaSparkContext sc = spark.start("eval")) {
+                ScoreSettings s = new ScoreSettings(model.toAbsolutePath().toString(), data, "-", batchSize, maxLength,
+                        spark.partitions(sc), torchThreads);
+                var report = EvalJob.run(sc, s, out, html);
+                System.out.printf(Locale.ROOT, "%s: %d pairs, accuracy %.4f, roc_auc %.4f, log_loss %.4f%n",
+                        report.model(), report.accuracy().n(), report.accuracy().accuracy(), report.rocAuc(),
+                        report.logLoss());
+                return 0;
+            } catch (Exception e) {
+                if (!(e instanceof SparkException)) {
+                    throw e;
+                }
+                System.err.println("rlhf4j spark eval: " + rootMessage(e));
+                return 1;
             }
         }
     }

@@ -135,4 +135,48 @@ class ScoreJobTest {
         ScoreJob.run(sc, new ScoreSettings(model.toString(), gz.toString(), out.toString(), 4, 64, 3, 1));
         assertSameRecords(one, lines(out));
     }
+
+    /** rm eval's report, from scores computed by Spark tasks: every number within 1e-6 of the command's. */
+    @Test
+    void evalReportEqualsRmEval() throws IOException {
+        Path model = Fixtures.parityModel("gpt2-rm");
+        Path canonical = tmp.resolve("pairs.jsonl");
+        List<String> pairs = new ArrayList<>();
+        for (String line : Files.readAllLines(data())) {
+            if (line.contains("\"chosen\"")) {
+                pairs.add(line);
+            }
+        }
+        Files.write(canonical, pairs);
+        Path one = tmp.resolve("one-report.json");
+        StringWriter err = new StringWriter();
+        CommandLine cl = Rlhf4j.commandLine();
+        cl.setErr(new PrintWriter(err));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        assertEquals(0, cl.execute("rm", "eval", "--model", model.toString(), "--data", canonical.toString(), "--out",
+                one.toString(), "--batch-size", "4", "--max-length", "64"), err.toString());
+        Path spark = tmp.resolve("spark-report.json");
+        EvalJob.run(sc, new ScoreSettings(model.toString(), canonical.toString(), "-", 4, 64, 3, 1), spark, null);
+        JsonNode a = JSON.readTree(one.toFile());
+        JsonNode b = JSON.readTree(spark.toFile());
+        assertTrue(a.path("records").asLong() > 20, a.toString());
+        assertClose(a, b, "report");
+    }
+
+    private static void assertClose(JsonNode a, JsonNode b, String where) {
+        if (a.isNumber() && b.isNumber()) {
+            assertEquals(a.asDouble(), b.asDouble(), 1e-6, where);
+        } else if (a.isContainerNode()) {
+            assertEquals(a.size(), b.size(), where);
+            if (a.isArray()) {
+                for (int i = 0; i < a.size(); i++) {
+                    assertClose(a.get(i), b.get(i), where + "[" + i + "]");
+                }
+            } else {
+                a.fieldNames().forEachRemaining(k -> assertClose(a.get(k), b.get(k), where + "." + k));
+            }
+        } else {
+            assertEquals(a, b, where);
+        }
+    }
 }
