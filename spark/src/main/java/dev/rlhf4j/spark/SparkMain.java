@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
  * ({@code --master local[*]} unless spark-submit or {@code --master} names another).
  */
 @Command(name = "rlhf4j spark", mixinStandardHelpOptions = true,
-        description = "Spark jobs: import preference data, score it with a reward model.",
+        description = "Spark jobs: import preference data; score or evaluate it with a reward model.",
         subcommands = {CommandLine.HelpCommand.class, SparkMain.Import.class, SparkMain.Score.class,
             SparkMain.Eval.class})
 public final class SparkMain implements Runnable {

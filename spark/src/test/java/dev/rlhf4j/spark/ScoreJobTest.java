@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.cli.Rlhf4j;
 import dev.rlhf4j.core.testing.Fixtures;
 import java.io.IOException;
@@ -57,10 +56,8 @@ class ScoreJobTest {
                 .setOutput(canonical).build());
         List<String> lines = new ArrayList<>();
         for (String line : Files.readAllLines(canonical)) {
-            ObjectNode n = (ObjectNode) JSON.readTree(line);
-            // short texts: the parity model has 64 positions
-            n.put("prompt", n.path("prompt").asText().substring(0, Math.min(60, n.path("prompt").asText().length())));
-            lines.add(JSON.writeValueAsString(n));
+            // canonical records (long posts: the 64-position parity model sees their ends, as rm score does)
+            lines.add(line);
             lines.add(JSON.writeValueAsString(JSON.createObjectNode().put("prompt", "Who is the baker?")
                     .put("response", " number " + lines.size()).put("keep", lines.size())));
         }
