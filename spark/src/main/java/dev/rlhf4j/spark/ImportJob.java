@@ -59,7 +59,7 @@ public final class ImportJob {
     private ImportJob() {}
 
     /** A test's way to make a task fail once, after emitting some rows: its attempt is then retried. */
-    record Fault(Path marker, int file) implements Serializable {}
+    record Fault(String marker, int file) implements Serializable {}
 
     /** Read by the tasks (local mode: the test's JVM); {@code null} outside tests. */
     static volatile Fault fault;
@@ -217,7 +217,7 @@ public final class ImportJob {
         JavaRDD<Tuple2<String, String>> assigned = sorted.values().map(json -> {
             PreferenceRecord r = parse(json);
             String name = splits.value().get(GroupSplitter.key(r));
-            return new Tuple2<>(name, RecordJson.toJson(GroupSplitter.withSplit(r, name)));
+            return new Tuple2<>(name, line(GroupSplitter.withSplit(r, name)));
         }).persist(StorageLevel.MEMORY_AND_DISK());
         Map<String, Path> files = new LinkedHashMap<>();
         for (String name : records.keySet()) {
@@ -228,6 +228,14 @@ public final class ImportJob {
         assigned.unpersist(false);
         splits.destroy();
         return new SplitSummary(records, groupCounts, files, splitGroups);
+    }
+
+    /**
+     * A record as {@link dev.rlhf4j.data.io.RecordWriter#write} writes it: Jackson's byte output,
+     * which escapes characters outside the Basic Multilingual Plane where its String output does not.
+     */
+    private static String line(PreferenceRecord r) {
+        return new String(RecordJson.toJsonBytes(r), StandardCharsets.UTF_8);
     }
 
     private static PreferenceRecord parse(String json) {
@@ -266,8 +274,8 @@ public final class ImportJob {
             ImportSummary summary;
             summary = PreferenceImport.collect(s.forFile(input, scratch), (r, origin, position) -> {
                 RecordIds.PairKey key = RecordIds.pairKey(r.prompt(), r.chosen(), r.rejected()).unoriented();
-                out.add(ImportRow.record(ImportRow.order(index, place[0]++), key.hi(), key.lo(), RecordJson.toJson(r),
-                        origin, position));
+                out.add(ImportRow.record(ImportRow.order(index, place[0]++), key.hi(), key.lo(), line(r), origin,
+                        position));
             });
             Path rejects = scratch.resolve("rejects.txt");
             if (Files.exists(rejects)) {
@@ -289,8 +297,8 @@ public final class ImportJob {
             }
             Files.deleteIfExists(scratch);
         }
-        if (fault != null && fault.file() == index && Files.notExists(fault.marker())) {
-            Files.createFile(fault.marker());
+        if (fault != null && fault.file() == index && Files.notExists(Path.of(fault.marker()))) {
+            Files.createFile(Path.of(fault.marker()));
             return failHalfway(out);
         }
         return out.iterator();

@@ -431,7 +431,8 @@ public final class Deduplicator implements Closeable {
      * One record of a pair, as {@link #add(PreferenceRecord, String, String)} takes it, for {@link
      * #mergeGroup}.
      *
-     * @param json the record as {@link RecordJson#toJson} writes it
+     * @param json the record as {@link RecordJson#toJsonBytes} writes it (decoded from UTF-8): the line
+     *     a pair without duplicates gets, as {@link #finish} copies it
      */
     public record Item(String json, String origin, String position) {}
 

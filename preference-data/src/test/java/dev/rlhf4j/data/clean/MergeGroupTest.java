@@ -84,7 +84,8 @@ class MergeGroupTest {
                 (r, origin, position) -> {
                     RecordIds.PairKey key = RecordIds.pairKey(r.prompt(), r.chosen(), r.rejected()).unoriented();
                     pairs.computeIfAbsent(key, k -> new ArrayList<>())
-                            .add(new Deduplicator.Item(RecordJson.toJson(r), origin, position));
+                            .add(new Deduplicator.Item(new String(RecordJson.toJsonBytes(r), StandardCharsets.UTF_8),
+                                    origin, position));
                     orders.computeIfAbsent(key, k -> new ArrayList<>()).add(index[0]++);
                 });
         assertEquals(one.read(), collected.read());
