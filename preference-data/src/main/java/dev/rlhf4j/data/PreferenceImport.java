@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -49,7 +50,19 @@ public final class PreferenceImport {
 
     static final int DETECT_SAMPLE = 5;
 
+    /**
+     * Where {@link #collect} hands each accepted record.
+     *
+     * @see Deduplicator#add(PreferenceRecord, String, String) for {@code origin} and {@code position}
+     */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(PreferenceRecord r, String origin, String position);
+    }
+
     private final ImportOptions options;
+    private Sink sink;
+    private long collected;
     private final Map<String, PreferenceImporter> importers = new HashMap<>();
     private final Map<String, Long> reasons = new HashMap<>();
     private final List<ImportSummary.FileSummary> files = new ArrayList<>();
@@ -73,6 +86,10 @@ public final class PreferenceImport {
      * @throws IllegalArgumentException for an unknown format or option
      */
     public static ImportSummary run(ImportOptions options) {
+        return prepare(options).execute();
+    }
+
+    private static PreferenceImport prepare(ImportOptions options) {
         if (!options.format().equals(ImportOptions.AUTO) && Formats.byName(options.format()).isEmpty()) {
             throw new IllegalArgumentException("import.format must be auto or one of " + Formats.names()
                     + ", but is: " + options.format());
@@ -83,15 +100,27 @@ public final class PreferenceImport {
             // creating every importer up front checks every option value before anything is read
             run.importers.put(f.name(), f.factory().apply(options.formatOptions()));
         }
+        return run;
+    }
+
+    /**
+     * Imports as {@link #run} does, but hands every accepted record to {@code sink} instead of
+     * writing it (and ignores {@code dedupe}): for a distributed import, where tasks read the files
+     * and deduplication groups the records elsewhere ({@link Deduplicator#mergeGroup}). Rejects go
+     * to the rejects file as usual; the summary's {@code written} counts the records handed over.
+     */
+    public static ImportSummary collect(ImportOptions options, Sink sink) {
+        PreferenceImport run = prepare(options);
+        run.sink = Objects.requireNonNull(sink, "sink");
         return run.execute();
     }
 
     private ImportSummary execute() {
         long start = System.nanoTime();
         Path output = options.output();
-        Deduplicator dedupe = options.dedupe()
+        Deduplicator dedupe = options.dedupe() && sink == null
                 ? new Deduplicator(output.toAbsolutePath().getParent(), options.conflictRule()) : null;
-        RecordWriter out = new RecordWriter(output);
+        RecordWriter out = sink == null ? new RecordWriter(output) : null;
         String failure = null;
         Throwable cause = null;
         Deduplicator.Result dedupeResult = null;
@@ -108,14 +137,20 @@ public final class PreferenceImport {
             if (dedupe != null) {
                 dedupeResult = dedupe.finish(out, this::reject);
                 written = dedupeResult.written();
-            } else {
+            } else if (out != null) {
                 written = out.written();
+            } else {
+                written = collected;
             }
-            out.close();
+            if (out != null) {
+                out.close();
+            }
             closeRejects();
         } catch (RuntimeException e) {
             // the output or rejects could not be written (a full disk): neither path gets a partial file
-            out.abort();
+            if (out != null) {
+                out.abort();
+            }
             abortRejects();
             if (dedupe != null) {
                 dedupe.close();
@@ -287,7 +322,10 @@ public final class PreferenceImport {
             if (options.source() != null) {
                 r = r.toBuilder().source(options.source()).build();
             }
-            if (dedupe != null) {
+            if (sink != null) {
+                sink.accept(r, raw.where(), position + "#" + i);
+                collected++;
+            } else if (dedupe != null) {
                 dedupe.add(r, raw.where(), position + "#" + i);
             } else {
                 out.write(r);
@@ -329,7 +367,7 @@ public final class PreferenceImport {
     }
 
     /** The reason without its variable part: up to ", but is", " (" or a second ": ". */
-    static String kind(String reason) {
+    public static String kind(String reason) {
         int cut = reason.length();
         for (String stop : new String[] {", but ", " (", ": "}) {
             int i = reason.indexOf(stop);

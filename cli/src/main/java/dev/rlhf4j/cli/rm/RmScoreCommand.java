@@ -1,15 +1,13 @@
 package dev.rlhf4j.cli.rm;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.io.JsonLines;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.data.io.OutputFiles;
+import dev.rlhf4j.rm.LineScorer;
 import dev.rlhf4j.rm.RewardInputs;
 import dev.rlhf4j.rm.RewardModel;
 import dev.rlhf4j.rm.RewardScorer;
-import dev.rlhf4j.rm.ScoreRecord;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -17,7 +15,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -29,7 +26,7 @@ import picocli.CommandLine.Option;
  * {@code rlhf4j rm score --model DIR --data FILE.jsonl [--out FILE]}: writes every record back with
  * its raw score(s) added, and a summary line with the throughput. A line may hold a pair (adds
  * {@code reward_chosen} and {@code reward_rejected}), or {@code prompt}/{@code response}, {@code
- * messages} or {@code text} (adds {@code reward}); {@link ScoreRecord} reads it.
+ * messages} or {@code text} (adds {@code reward}); {@link dev.rlhf4j.rm.ScoreRecord} reads it.
  *
  * Scores are raw; the model's stored normalisation is printed in the summary. {@code --out} is
  * written beside its name and renamed into place at the end, and may not be the {@code --data}
@@ -39,7 +36,6 @@ import picocli.CommandLine.Option;
         description = "Score JSONL records (pairs, prompt/response, messages or text) with a reward model.")
 public final class RmScoreCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CHUNK = 512;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -58,9 +54,6 @@ public final class RmScoreCommand implements Callable<Integer> {
 
     @Option(names = "--max-length", description = "longest input in tokens (default: the model's max_position_embeddings)")
     Integer maxLength;
-
-    /** One line: the object to write back and the index of its first sequence (1 or 2 of them). */
-    private record Item(ObjectNode node, boolean pair, int first) {}
 
     @Override
     public Integer call() throws IOException {
@@ -87,20 +80,18 @@ public final class RmScoreCommand implements Callable<Integer> {
                     rm.normalization().std());
             RewardInputs inputs = RewardInputs.forModel(rm, tok, maxLength);
             RewardScorer scorer = new RewardScorer(rm, inputs, batchSize, m);
-            List<Item> items = new ArrayList<>();
-            List<long[]> seqs = new ArrayList<>();
-            long[] counts = new long[4];
+            LineScorer lines = new LineScorer(inputs, scorer);
             JsonLines.forEach(data, line -> {
-                items.add(parse(line, inputs, seqs));
-                if (items.size() == CHUNK) {
-                    flush(items, seqs, scorer, sink, counts);
+                lines.add(line);
+                if (lines.pending() == CHUNK) {
+                    write(lines.flush(), sink);
                 }
             });
-            flush(items, seqs, scorer, sink, counts);
-            records = counts[0];
-            sequences = counts[1];
-            distinct = counts[2];
-            tokens = counts[3];
+            write(lines.flush(), sink);
+            records = lines.records();
+            sequences = lines.sequences();
+            distinct = lines.distinct();
+            tokens = lines.tokens();
         } catch (IOException | RuntimeException e) {
             if (temp != null) {
                 Files.deleteIfExists(temp); // an existing --out file stays as it was
@@ -119,45 +110,15 @@ public final class RmScoreCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Item parse(JsonLines.Line line, RewardInputs inputs, List<long[]> seqs) {
-        ScoreRecord r = ScoreRecord.of(line, inputs);
-        int first = seqs.size();
-        seqs.addAll(r.sequences());
-        return new Item((ObjectNode) line.value(), r.pair(), first);
-    }
-
-    /**
-     * Scores the pending lines and writes them; counts: [0] records, [1] sequences, [2] distinct
-     * sequences, [3] their tokens.
-     */
-    private static void flush(List<Item> items, List<long[]> seqs, RewardScorer scorer, Writer w, long[] counts) {
-        if (items.isEmpty()) {
-            return;
-        }
-        float[] scores = scorer.scoreSequences(seqs);
+    private static void write(List<String> lines, Writer w) {
         try {
-            for (Item it : items) {
-                if (it.pair()) {
-                    it.node().put("reward_chosen", scores[it.first()]);
-                    it.node().put("reward_rejected", scores[it.first() + 1]);
-                } else {
-                    it.node().put("reward", scores[it.first()]);
-                }
-                w.write(JSON.writeValueAsString(it.node()));
+            for (String line : lines) {
+                w.write(line);
                 w.write('\n');
             }
             w.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write scored records: " + e.getMessage(), e);
         }
-        counts[0] += items.size();
-        counts[1] += seqs.size();
-        List<long[]> unique = RewardScorer.unique(seqs);
-        counts[2] += unique.size();
-        for (long[] u : unique) {
-            counts[3] += u.length;
-        }
-        items.clear();
-        seqs.clear();
     }
 }

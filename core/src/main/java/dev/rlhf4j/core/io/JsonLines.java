@@ -56,25 +56,37 @@ public final class JsonLines {
             long number = 0;
             while ((text = reader.readLine()) != null) {
                 number++;
-                if (text.isBlank()) {
-                    continue;
+                Line line = parse(file, number, text);
+                if (line != null) {
+                    sink.accept(line);
                 }
-                JsonNode node;
-                try {
-                    node = JSON.readTree(text);
-                } catch (JsonProcessingException e) {
-                    throw new IllegalArgumentException(file + ":" + number + ": not valid JSON: "
-                            + e.getOriginalMessage());
-                }
-                if (!node.isObject()) {
-                    throw new IllegalArgumentException(file + ":" + number + ": expected a JSON object, but found "
-                            + node.getNodeType().toString().toLowerCase());
-                }
-                sink.accept(new Line(file, number, node));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * One line of a file, as {@link #forEach} reads it (for readers that split the file themselves).
+     *
+     * @return the line, or {@code null} for a blank one
+     * @throws IllegalArgumentException naming {@code file:number} when it is not a JSON object
+     */
+    public static Line parse(Path file, long number, String text) {
+        if (text.isBlank()) {
+            return null;
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ":" + number + ": not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!node.isObject()) {
+            throw new IllegalArgumentException(file + ":" + number + ": expected a JSON object, but found "
+                    + node.getNodeType().toString().toLowerCase());
+        }
+        return new Line(file, number, node);
     }
 
     /** All objects of a (small) file. */

@@ -82,6 +82,37 @@ public final class Deduplicator implements Closeable {
         List<Label> labels; // of every distinct record, oriented to the pair's first side
         LinkedHashSet<String> annotators;
 
+        /** Counts one record of the pair, the {@code index}-th in input order (see {@link #add}). */
+        void accept(PreferenceRecord r, PairKey key, String position, long index) {
+            int category = r.tie() ? TIE : key.chosenFirst() ? FIRST : SECOND;
+            boolean repeat = !signatures.add(signature(r, position));
+            if (!repeat) {
+                Votes v = Votes.of(r);
+                if (!key.chosenFirst()) {
+                    v = v.flipped();
+                }
+                int[] target = r.labels().isEmpty() ? bareVotes : null;
+                Deduplicator.add(votes, v);
+                if (target != null) {
+                    Deduplicator.add(target, v);
+                }
+                if (!r.labels().isEmpty() || !r.annotators().isEmpty()) {
+                    if (labels == null) {
+                        labels = new ArrayList<>(r.labels().size());
+                        annotators = new LinkedHashSet<>();
+                    }
+                    for (Label l : r.labels()) {
+                        labels.add(key.chosenFirst() ? l : l.flipped());
+                    }
+                    annotators.addAll(r.annotators());
+                }
+            }
+            if (firstIndex[category] < 0) {
+                firstIndex[category] = index;
+            }
+            count++;
+        }
+
         int category(long index) {
             for (int c = 0; c < 3; c++) {
                 if (firstIndex[c] == index) {
@@ -125,33 +156,7 @@ public final class Deduplicator implements Closeable {
         PairKey key = RecordIds.pairKey(r.prompt(), r.chosen(), r.rejected());
         PairKey map = key.unoriented();
         Entry e = entries.computeIfAbsent(map, k -> new Entry());
-        int category = r.tie() ? TIE : key.chosenFirst() ? FIRST : SECOND;
-        boolean repeat = !e.signatures.add(signature(r, position));
-        if (!repeat) {
-            Votes v = Votes.of(r);
-            if (!key.chosenFirst()) {
-                v = v.flipped();
-            }
-            int[] target = r.labels().isEmpty() ? e.bareVotes : null;
-            add(e.votes, v);
-            if (target != null) {
-                add(target, v);
-            }
-            if (!r.labels().isEmpty() || !r.annotators().isEmpty()) {
-                if (e.labels == null) {
-                    e.labels = new ArrayList<>(r.labels().size());
-                    e.annotators = new LinkedHashSet<>();
-                }
-                for (Label l : r.labels()) {
-                    e.labels.add(key.chosenFirst() ? l : l.flipped());
-                }
-                e.annotators.addAll(r.annotators());
-            }
-        }
-        if (e.firstIndex[category] < 0) {
-            e.firstIndex[category] = index;
-        }
-        e.count++;
+        e.accept(r, key, position, index);
         try {
             String head = map.hi() + " " + map.lo() + " " + (key.chosenFirst() ? '1' : '0') + "\t"
                     + origin.replace('\t', ' ').replace('\n', ' ') + "\t";
@@ -225,27 +230,22 @@ public final class Deduplicator implements Closeable {
                         ex.add(origin);
                     }
                 }
-                if (conflict && rule == ConflictRule.DROP) {
-                    rejects.reject(origin, "conflicting duplicate: the same pair is labelled both ways ("
-                            + e.votes[FIRST] + " one way, " + e.votes[SECOND] + " the other, " + e.votes[TIE]
-                            + " tie); every record of it dropped (conflicts=drop)", json);
-                    dropped++;
-                } else {
-                    // a pair with duplicates: keep the representative, count the others
-                    Set<String> ids = seenIds.computeIfAbsent(map, x -> new LinkedHashSet<>());
-                    String id = idOf(json);
-                    if (i == representative(e)) {
+                Fate fate = conflict && rule == ConflictRule.DROP ? Fate.DROPPED
+                        : fate(e, i, json, seenIds.computeIfAbsent(map, x -> new LinkedHashSet<>()));
+                switch (fate) {
+                    case DROPPED -> {
+                        rejects.reject(origin, dropReason(e), json);
+                        dropped++;
+                    }
+                    case KEPT -> {
                         out.writeLine(RecordJson.toJson(merge(json, e, k[2].equals("1"))));
                         written++;
-                    } else if (ids.contains(id)) {
-                        exact++;
-                    } else {
-                        normalised++;
                     }
-                    ids.add(id);
-                    if (++e.seen == e.count) {
-                        seenIds.remove(map);
-                    }
+                    case EXACT -> exact++;
+                    case NORMALISED -> normalised++;
+                }
+                if (fate != Fate.DROPPED && ++e.seen == e.count) {
+                    seenIds.remove(map);
                 }
                 i++;
             }
@@ -257,6 +257,26 @@ public final class Deduplicator implements Closeable {
         List<String> exampleLines = new ArrayList<>();
         examples.values().forEach(v -> exampleLines.add(String.join(" vs ", v)));
         return new Result(written, exact, normalised, conflicts, dropped, exampleLines);
+    }
+
+    /** What becomes of one record of a pair with duplicates. */
+    private enum Fate { KEPT, EXACT, NORMALISED, DROPPED }
+
+    /**
+     * The fate of the record at {@code index} (in input order) of a pair with duplicates that is
+     * not dropped: kept as the pair's representative, or counted as a duplicate, exact when an
+     * earlier record of the pair had its id ({@code ids}, updated here).
+     */
+    private static Fate fate(Entry e, long index, String json, Set<String> ids) {
+        String id = idOf(json);
+        Fate f = index == representative(e) ? Fate.KEPT : ids.contains(id) ? Fate.EXACT : Fate.NORMALISED;
+        ids.add(id);
+        return f;
+    }
+
+    private static String dropReason(Entry e) {
+        return "conflicting duplicate: the same pair is labelled both ways (" + e.votes[FIRST] + " one way, "
+                + e.votes[SECOND] + " the other, " + e.votes[TIE] + " tie); every record of it dropped (conflicts=drop)";
     }
 
     private static int indexOf(byte[] b, int len, byte value, int from) {
@@ -362,7 +382,7 @@ public final class Deduplicator implements Closeable {
         return diff > 0 ? FIRST : diff < 0 ? SECOND : -1;
     }
 
-    private PreferenceRecord merge(String json, Entry e, boolean chosenFirst) {
+    private static PreferenceRecord merge(String json, Entry e, boolean chosenFirst) {
         PreferenceRecord r;
         try {
             r = RecordJson.fromJson(RecordJson.MAPPER.readTree(json));
@@ -405,6 +425,85 @@ public final class Deduplicator implements Closeable {
         for (int i = 0; i < n; i++) {
             labels.add(Label.of(null, preference));
         }
+    }
+
+    /**
+     * One record of a pair, as {@link #add(PreferenceRecord, String, String)} takes it, for {@link
+     * #mergeGroup}.
+     *
+     * @param json the record as {@link RecordJson#toJsonBytes} writes it (decoded from UTF-8): the line
+     *     a pair without duplicates gets, as {@link #finish} copies it
+     */
+    public record Item(String json, String origin, String position) {}
+
+    /**
+     * What {@link #finish} makes of one pair.
+     *
+     * @param kept the line written for the pair, or {@code null} when it was dropped
+     * @param keptAt the index in the pair's records of the one kept (its place in the output), or -1
+     * @param conflict whether the pair is labelled both ways
+     * @param conflictOrigins up to 3 origins of its records when it is a conflicting pair with duplicates
+     * @param dropped the indices of the records dropped (conflicts=drop), with {@code dropReason}
+     */
+    public record GroupResult(String kept, int keptAt, long exactDuplicates, long normalisedDuplicates,
+            boolean conflict, List<String> conflictOrigins, List<Integer> dropped, String dropReason) {}
+
+    /**
+     * Deduplicates one pair's records, given in input order, exactly as {@link #add} and {@link
+     * #finish} would: for an engine that groups the records by pair itself (a distributed
+     * {@code groupBy} on {@link RecordIds#pairKey}). The output is ordered by the input position
+     * of each pair's kept record.
+     */
+    public static GroupResult mergeGroup(List<Item> items, ConflictRule rule) {
+        Entry e = new Entry();
+        boolean[] chosenFirst = new boolean[items.size()];
+        for (int i = 0; i < items.size(); i++) {
+            Item it = items.get(i);
+            PreferenceRecord r;
+            try {
+                r = RecordJson.fromJson(RecordJson.MAPPER.readTree(it.json()));
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            PairKey key = RecordIds.pairKey(r.prompt(), r.chosen(), r.rejected());
+            chosenFirst[i] = key.chosenFirst();
+            e.accept(r, key, it.position(), i);
+        }
+        boolean conflict = conflicting(e);
+        if (items.size() == 1) {
+            return new GroupResult(items.get(0).json(), 0, 0, 0, conflict, List.of(), List.of(), null);
+        }
+        List<String> origins = new ArrayList<>();
+        if (conflict) {
+            for (int i = 0; i < items.size() && origins.size() < 3; i++) {
+                origins.add(items.get(i).origin().replace('\t', ' ').replace('\n', ' ')); // as finish reads them back
+            }
+        }
+        if (conflict && rule == ConflictRule.DROP) {
+            List<Integer> all = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                all.add(i);
+            }
+            return new GroupResult(null, -1, 0, 0, true, origins, all, dropReason(e));
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        String kept = null;
+        int keptAt = -1;
+        long exact = 0;
+        long normalised = 0;
+        for (int i = 0; i < items.size(); i++) {
+            String json = items.get(i).json();
+            switch (fate(e, i, json, ids)) {
+                case KEPT -> {
+                    kept = RecordJson.toJson(merge(json, e, chosenFirst[i]));
+                    keptAt = i;
+                }
+                case EXACT -> exact++;
+                case NORMALISED -> normalised++;
+                case DROPPED -> throw new AssertionError();
+            }
+        }
+        return new GroupResult(kept, keptAt, exact, normalised, conflict, origins, List.of(), null);
     }
 
     @Override

@@ -42,13 +42,50 @@ public final class GroupSplitter {
 
     private GroupSplitter() {}
 
-    private record GroupKey(long hi, long lo) {}
+    /** A group's key: 128 bits of SHA-256 of {@link #groupOf}. */
+    public record GroupKey(long hi, long lo) implements java.io.Serializable {}
 
-    private static final class Group {
+    /**
+     * The records of one group: how many, and per existing split name how many had it (only with
+     * keepExisting, else {@code null}). Mutable while counting; {@link #plus} for merging counts.
+     */
+    public static final class Group implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
         long records;
         Map<String, Long> existing;
         String split;
         long order;
+
+        /** Records counted. */
+        public long records() {
+            return records;
+        }
+
+        /** Counts one record. */
+        public void add(PreferenceRecord r, SplitOptions options) {
+            records++;
+            if (options.keepExisting() && r.split() != null && !r.split().isBlank()) {
+                if (existing == null) {
+                    existing = new TreeMap<>();
+                }
+                existing.merge(r.split(), 1L, Long::sum);
+            }
+        }
+
+        /** This group's counts plus another part's (of the same group). */
+        public Group plus(Group other) {
+            Group g = new Group();
+            g.records = records + other.records;
+            for (Group part : List.of(this, other)) {
+                if (part.existing != null) {
+                    if (g.existing == null) {
+                        g.existing = new TreeMap<>();
+                    }
+                    part.existing.forEach((k, v) -> g.existing.merge(k, v, Long::sum));
+                }
+            }
+            return g;
+        }
     }
 
     /**
@@ -74,18 +111,53 @@ public final class GroupSplitter {
         // 1. count records per group
         Map<GroupKey, Group> groups = new HashMap<>();
         try (Stream<PreferenceRecord> s = PreferenceRecords.read(input)) {
-            s.forEach(r -> {
-                Group g = groups.computeIfAbsent(key(r), k -> new Group());
-                g.records++;
-                if (options.keepExisting() && r.split() != null && !r.split().isBlank()) {
-                    if (g.existing == null) {
-                        g.existing = new TreeMap<>();
-                    }
-                    g.existing.merge(r.split(), 1L, Long::sum);
-                }
-            });
+            s.forEach(r -> groups.computeIfAbsent(key(r), k -> new Group()).add(r, options));
         }
         // 2. kept splits first, then a seeded draw of the others
+        long splitGroups = assign(groups, options);
+        // 3. write
+        Map<String, RecordWriter> writers = new LinkedHashMap<>();
+        Map<String, Long> records = new LinkedHashMap<>();
+        Map<String, Long> groupCounts = new LinkedHashMap<>();
+        for (String name : List.of(TRAIN, VALID, TEST)) {
+            writers.put(name, new RecordWriter(outDir.resolve(fileName(name))));
+            records.put(name, 0L);
+            groupCounts.put(name, 0L);
+        }
+        groups.values().forEach(g -> groupCounts.merge(g.split, 1L, Long::sum));
+        try (Stream<PreferenceRecord> s = PreferenceRecords.read(input)) {
+            s.forEach(r -> {
+                String split = groups.get(key(r)).split;
+                RecordWriter w = writers.computeIfAbsent(split, name -> {
+                    Path file = outDir.resolve(fileName(name));
+                    OutputFiles.checkNotAnInput("split.output", file, List.of(input));
+                    return new RecordWriter(file);
+                });
+                w.write(withSplit(r, split));
+                records.merge(split, 1L, Long::sum);
+            });
+        } catch (RuntimeException e) {
+            writers.values().forEach(RecordWriter::abort);
+            throw e;
+        }
+        writers.values().forEach(RecordWriter::close);
+        Map<String, Path> files = new LinkedHashMap<>();
+        writers.forEach((name, w) -> files.put(name, w.path()));
+        return new SplitSummary(records, groupCounts, files, splitGroups);
+    }
+
+    /** The record as written to {@code split}. */
+    public static PreferenceRecord withSplit(PreferenceRecord r, String split) {
+        return r.split() != null && r.split().equals(split) ? r : r.toBuilder().split(split).build();
+    }
+
+    /**
+     * Chooses every group's split (kept splits first, then a seeded draw of the others; see the
+     * class comment), for {@link #run} and for engines that count the groups themselves.
+     *
+     * @return groups whose records had more than one existing split
+     */
+    public static long assign(Map<GroupKey, Group> groups, SplitOptions options) {
         long splitGroups = 0;
         List<Group> free = new ArrayList<>();
         long freeRecords = 0;
@@ -122,35 +194,7 @@ public final class GroupSplitter {
                 g.split = TRAIN;
             }
         }
-        // 3. write
-        Map<String, RecordWriter> writers = new LinkedHashMap<>();
-        Map<String, Long> records = new LinkedHashMap<>();
-        Map<String, Long> groupCounts = new LinkedHashMap<>();
-        for (String name : List.of(TRAIN, VALID, TEST)) {
-            writers.put(name, new RecordWriter(outDir.resolve(fileName(name))));
-            records.put(name, 0L);
-            groupCounts.put(name, 0L);
-        }
-        groups.values().forEach(g -> groupCounts.merge(g.split, 1L, Long::sum));
-        try (Stream<PreferenceRecord> s = PreferenceRecords.read(input)) {
-            s.forEach(r -> {
-                String split = groups.get(key(r)).split;
-                RecordWriter w = writers.computeIfAbsent(split, name -> {
-                    Path file = outDir.resolve(fileName(name));
-                    OutputFiles.checkNotAnInput("split.output", file, List.of(input));
-                    return new RecordWriter(file);
-                });
-                w.write(r.split() != null && r.split().equals(split) ? r : r.toBuilder().split(split).build());
-                records.merge(split, 1L, Long::sum);
-            });
-        } catch (RuntimeException e) {
-            writers.values().forEach(RecordWriter::abort);
-            throw e;
-        }
-        writers.values().forEach(RecordWriter::close);
-        Map<String, Path> files = new LinkedHashMap<>();
-        writers.forEach((name, w) -> files.put(name, w.path()));
-        return new SplitSummary(records, groupCounts, files, splitGroups);
+        return splitGroups;
     }
 
     /** The group of a record: its {@code group_id}, else its normalised prompt. */
@@ -162,13 +206,21 @@ public final class GroupSplitter {
         return String.format("prompt:%016x%016x", h[0], h[1]);
     }
 
-    private static GroupKey key(PreferenceRecord r) {
+    /** The split {@link #assign} chose for a group. */
+    public static String splitOf(Group g) {
+        return g.split;
+    }
+
+    /** The file a split is written to in the output directory. */
+    public static String fileName(String split) {
+        String safe = split.replaceAll("[^A-Za-z0-9._-]", "_");
+        return safe + ".jsonl";
+    }
+
+    /** The key of a record's group. */
+    public static GroupKey key(PreferenceRecord r) {
         byte[] d = Hashing.sha256().hashString(groupOf(r), StandardCharsets.UTF_8).asBytes();
         return new GroupKey(java.nio.ByteBuffer.wrap(d, 0, 8).getLong(), java.nio.ByteBuffer.wrap(d, 8, 8).getLong());
     }
 
-    private static String fileName(String split) {
-        String safe = split.replaceAll("[^A-Za-z0-9._-]", "_");
-        return safe + ".jsonl";
-    }
 }
