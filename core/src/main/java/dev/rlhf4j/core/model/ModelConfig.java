@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.io.JsonFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -163,7 +162,7 @@ public record ModelConfig(
 
     /** Parses a Hugging Face config; {@code where} names the file in errors. */
     public static ModelConfig fromJson(JsonNode c, String where) {
-        Reader r = new Reader(c, where);
+        ConfigReader r = new ConfigReader(c, where);
         String type = r.requiredText("model_type");
         if (!type.equals("gpt2") && !LLAMA_TYPES.contains(type)) {
             throw new IllegalArgumentException(where + ": model_type must be one of gpt2, llama, qwen2, mistral, but is: "
@@ -175,7 +174,7 @@ public record ModelConfig(
         return fromLlama(type, r, c);
     }
 
-    private static ModelConfig fromGpt2(Reader r, JsonNode c) {
+    private static ModelConfig fromGpt2(ConfigReader r, JsonNode c) {
         String act = r.text("activation_function", "gelu_new");
         if (!act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh")) {
             throw r.error("activation_function", "gelu_new (GELU, tanh approximation)", act);
@@ -198,7 +197,7 @@ public record ModelConfig(
                 r.dtype(), c);
     }
 
-    private static ModelConfig fromLlama(String type, Reader r, JsonNode c) {
+    private static ModelConfig fromLlama(String type, ConfigReader r, JsonNode c) {
         String act = r.text("hidden_act", "silu");
         if (!act.equals("silu")) {
             throw r.error("hidden_act", "silu", act);
@@ -319,96 +318,6 @@ public record ModelConfig(
     private static void check(boolean ok, String key, String expected, Object actual) {
         if (!ok) {
             throw new IllegalArgumentException(key + " must be " + expected + ", but is: " + actual);
-        }
-    }
-
-    /** Typed access to config keys with errors that name the file and the key. */
-    private record Reader(JsonNode c, String where) {
-
-        IllegalArgumentException error(String key, String expected, Object actual) {
-            return new IllegalArgumentException(where + ": " + key + " must be " + expected + ", but is: " + actual);
-        }
-
-        String requiredText(String key) {
-            JsonNode v = c.get(key);
-            if (v == null || !v.isTextual()) {
-                throw error(key, "a string", v);
-            }
-            return v.asText();
-        }
-
-        String text(String key, String fallback) {
-            JsonNode v = c.get(key);
-            return v == null || v.isNull() ? fallback : v.asText();
-        }
-
-        int requiredInt(String key) {
-            JsonNode v = c.get(key);
-            if (v == null || !v.canConvertToInt() || !v.isIntegralNumber()) {
-                throw error(key, "an integer", v);
-            }
-            return v.asInt();
-        }
-
-        int integer(String key, int fallback) {
-            JsonNode v = c.get(key);
-            if (v == null || v.isNull()) {
-                return fallback;
-            }
-            if (v.isArray()) {
-                return v.isEmpty() ? fallback : v.get(0).asInt();
-            }
-            return requiredInt(key);
-        }
-
-        List<Integer> intList(String key) {
-            JsonNode v = c.get(key);
-            List<Integer> out = new ArrayList<>();
-            if (v == null || v.isNull()) {
-                return out;
-            }
-            if (v.isArray()) {
-                v.forEach(x -> out.add(x.asInt()));
-            } else {
-                out.add(requiredInt(key));
-            }
-            return out;
-        }
-
-        double dbl(String key, double fallback) {
-            JsonNode v = c.get(key);
-            if (v == null || v.isNull()) {
-                return fallback;
-            }
-            if (!v.isNumber()) {
-                throw error(key, "a number", v);
-            }
-            return v.asDouble();
-        }
-
-        boolean bool(String key, boolean fallback) {
-            JsonNode v = c.get(key);
-            if (v == null || v.isNull()) {
-                return fallback;
-            }
-            if (!v.isBoolean()) {
-                throw error(key, "true or false", v);
-            }
-            return v.asBoolean();
-        }
-
-        void mustBeFalse(String key) {
-            if (bool(key, false)) {
-                throw error(key, "false (not supported)", "true");
-            }
-        }
-
-        String dtype() {
-            String d = text("torch_dtype", text("dtype", "float32"));
-            if (!d.equals("float32") && !d.equals("float16") && !d.equals("bfloat16")) {
-                throw error(c.has("torch_dtype") ? "torch_dtype" : "dtype", "float32, float16 or bfloat16", d);
-            }
-            return d;
         }
     }
 }

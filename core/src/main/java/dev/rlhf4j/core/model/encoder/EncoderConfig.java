@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.io.JsonFile;
+import dev.rlhf4j.core.model.ConfigReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -177,7 +178,7 @@ public record EncoderConfig(
 
     /** Parses a Hugging Face config of an encoder; {@code where} names the file in errors. */
     public static EncoderConfig fromJson(JsonNode c, String where) {
-        Reader r = new Reader(c, where);
+        ConfigReader r = new ConfigReader(c, where);
         String type = r.requiredText("model_type");
         Family family = switch (type) {
             case "bert" -> Family.BERT;
@@ -291,76 +292,6 @@ public record EncoderConfig(
     private static void check(boolean ok, String key, String expected, Object actual) {
         if (!ok) {
             throw new IllegalArgumentException(key + " must be " + expected + ", but is: " + actual);
-        }
-    }
-
-    /** Typed access to config keys with errors that name the file and the key. */
-    private record Reader(JsonNode c, String where) {
-
-        IllegalArgumentException error(String key, String expected, Object actual) {
-            return new IllegalArgumentException(where + ": " + key + " must be " + expected + ", but is: " + actual);
-        }
-
-        String requiredText(String key) {
-            JsonNode v = c.get(key);
-            if (v == null || !v.isTextual()) {
-                throw error(key, "a string", v);
-            }
-            return v.asText();
-        }
-
-        String text(String key, String fallback) {
-            JsonNode v = c.get(key);
-            return v == null || v.isNull() ? fallback : v.asText();
-        }
-
-        int requiredInt(String key) {
-            JsonNode v = c.get(key);
-            if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
-                throw error(key, "an integer", v);
-            }
-            return v.asInt();
-        }
-
-        int integer(String key, int fallback) {
-            JsonNode v = c.get(key);
-            return v == null || v.isNull() ? fallback : requiredInt(key);
-        }
-
-        double dbl(String key, double fallback) {
-            JsonNode v = c.get(key);
-            if (v == null || v.isNull()) {
-                return fallback;
-            }
-            if (!v.isNumber()) {
-                throw error(key, "a number", v);
-            }
-            return v.asDouble();
-        }
-
-        boolean bool(String key, boolean fallback) {
-            JsonNode v = c.get(key);
-            if (v == null || v.isNull()) {
-                return fallback;
-            }
-            if (!v.isBoolean()) {
-                throw error(key, "true or false", v);
-            }
-            return v.asBoolean();
-        }
-
-        void mustBeFalse(String key) {
-            if (bool(key, false)) {
-                throw error(key, "false (not supported)", "true");
-            }
-        }
-
-        String dtype() {
-            String d = text("torch_dtype", text("dtype", "float32"));
-            if (!d.equals("float32") && !d.equals("float16") && !d.equals("bfloat16")) {
-                throw error(c.has("torch_dtype") ? "torch_dtype" : "dtype", "float32, float16 or bfloat16", d);
-            }
-            return d;
         }
     }
 }
