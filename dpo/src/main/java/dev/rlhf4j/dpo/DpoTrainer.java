@@ -385,7 +385,7 @@ public final class DpoTrainer implements AutoCloseable {
                 position = 0;
             }
             epochSeed = rng.nextSeed();
-            order = shuffled(examples.size(), epochSeed);
+            order = new SeededRng(epochSeed).permutation(examples.size());
         }
         List<DpoExample> out = new ArrayList<>();
         while (out.size() < count && position < examples.size()) {
@@ -394,14 +394,6 @@ public final class DpoTrainer implements AutoCloseable {
         return out;
     }
 
-    private static int[] shuffled(int n, long seed) {
-        List<Integer> indices = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            indices.add(i);
-        }
-        new SeededRng(seed).shuffle(indices);
-        return indices.stream().mapToInt(Integer::intValue).toArray();
-    }
 
     private void saveCheckpoint(CheckpointManager checkpoints) throws IOException {
         Map<String, Object> extra = new LinkedHashMap<>();
@@ -432,7 +424,7 @@ public final class DpoTrainer implements AutoCloseable {
         rng = s.rng();
         if (step > 0) {
             epochSeed = number(checkpoint, s, EPOCH_SEED).longValue();
-            order = shuffled(examples.size(), epochSeed);
+            order = new SeededRng(epochSeed).permutation(examples.size());
         }
     }
 

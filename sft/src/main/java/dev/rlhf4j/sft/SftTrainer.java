@@ -310,7 +310,7 @@ public final class SftTrainer {
                 position = 0;
             }
             epochSeed = rng.nextSeed();
-            order = shuffled(rows.size(), epochSeed);
+            order = new SeededRng(epochSeed).permutation(rows.size());
         }
         List<List<SftExample>> out = new ArrayList<>();
         while (out.size() < count && position < rows.size()) {
@@ -319,14 +319,6 @@ public final class SftTrainer {
         return out;
     }
 
-    private static int[] shuffled(int n, long seed) {
-        List<Integer> indices = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            indices.add(i);
-        }
-        new SeededRng(seed).shuffle(indices);
-        return indices.stream().mapToInt(Integer::intValue).toArray();
-    }
 
     /** Mean loss, perplexity and token accuracy on the held-out rows; no dropout, no gradients. */
     private SftLoss.Sums evaluate(CausalLM model, List<List<SftExample>> evalRows, long padId, NDManager manager) {
@@ -374,7 +366,7 @@ public final class SftTrainer {
         rng = s.rng();
         if (step > 0) {
             epochSeed = number(checkpoint, s, EPOCH_SEED).longValue();
-            order = shuffled(rowCount, epochSeed);
+            order = new SeededRng(epochSeed).permutation(rowCount);
         }
         window.lossSum = number(checkpoint, s, WINDOW_LOSS).doubleValue();
         window.steps = number(checkpoint, s, WINDOW_STEPS).longValue();

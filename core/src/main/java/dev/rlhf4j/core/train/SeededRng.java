@@ -77,6 +77,16 @@ public final class SeededRng {
         }
     }
 
+    /** 0 … n−1 in shuffled order ({@link #shuffle} of the identity): an epoch's example order. */
+    public int[] permutation(int n) {
+        List<Integer> indices = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            indices.add(i);
+        }
+        shuffle(indices);
+        return indices.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     /** A seed for a derived generator (e.g. the engine's, {@code Engine.setRandomSeed}). */
     public long nextSeed() {
         return nextLong();
