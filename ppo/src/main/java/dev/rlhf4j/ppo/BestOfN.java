@@ -8,6 +8,7 @@ import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.core.util.Checks;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleBiFunction;
@@ -49,7 +50,10 @@ public final class BestOfN {
      * @param tokens its length in policy tokens, EOS included
      * @param score the reward model's raw score
      */
-    public record Draw(String response, boolean endedWithEos, int tokens, float score) {}
+    public record Draw(String response, boolean endedWithEos, int tokens, float score) implements Serializable {
+
+        private static final long serialVersionUID = 1L;
+    }
 
     /**
      * The n draws of one prompt, in sampling order.
@@ -155,18 +159,51 @@ public final class BestOfN {
         Checks.positive("batch_size", batchSize);
         Checks.notEmpty("prompts", prompts);
         Checks.notNull("missing_eos", missingEos);
-        Generator generator = new Generator(policy, tokenizer.padId(), tokenizer.eosIds()).withoutLogProbs();
-        SeededRng seeds = new SeededRng(sampling.seed());
+        List<Draw> draws = sampleBatches(policy, tokenizer, scorer, prompts, n, sampling, batchSize, 0,
+                batches(prompts.size(), n, batchSize), parent);
+        return results(prompts, draws, n, missingEos);
+    }
+
+    /** The generation batches of a sampling: {@code prompts × n} rows, {@code batchSize} at a time. */
+    public static long batches(int prompts, int n, int batchSize) {
+        Checks.positive("batch_size", batchSize);
+        return ((long) prompts * n + batchSize - 1) / batchSize;
+    }
+
+    /**
+     * Batches {@code [first, end)} of {@link #sample}'s sampling: the draws of their rows, in row
+     * order (row {@code i × n + j} is sample j of prompt i). Batch b is seeded by draw b of {@code
+     * SeededRng(sampling.seed())} whoever runs it, so processes that split the batches among them
+     * draw what one process drawing them all does.
+     */
+    public static List<Draw> sampleBatches(CausalLM policy, Tokenizer tokenizer, SequenceScorer scorer,
+            List<PromptSource.Prompt> prompts, int n, SamplingConfig sampling, int batchSize, long first, long end,
+            NDManager parent) {
+        Checks.positive("n", n);
         long rows = (long) prompts.size() * n;
+        Checks.between("first batch", first, 0, end);
+        Checks.between("end batch", end, first, batches(prompts.size(), n, batchSize));
+        Generator generator = new Generator(policy, tokenizer.padId(), tokenizer.eosIds()).withoutLogProbs();
         List<Draw> draws = new ArrayList<>();
-        for (long start = 0; start < rows; start += batchSize) {
+        for (long b = first; b < end; b++) {
+            long start = b * batchSize;
             int size = (int) Math.min(batchSize, rows - start);
             List<PromptSource.Prompt> batch = new ArrayList<>(size);
             for (long row = start; row < start + size; row++) {
                 batch.add(prompts.get((int) (row / n)));
             }
-            draws.addAll(sampleBatch(generator, tokenizer, scorer, batch, reseeded(sampling, seeds.nextLong()), start, n,
-                    parent));
+            long seed = new SeededRng(sampling.seed(), b).nextLong();
+            draws.addAll(sampleBatch(generator, tokenizer, scorer, batch, reseeded(sampling, seed), start, n, parent));
+        }
+        return draws;
+    }
+
+    /** Every row's draw, in row order, as one result per prompt. */
+    public static List<Result> results(List<PromptSource.Prompt> prompts, List<Draw> draws, int n,
+            MissingEos missingEos) {
+        if (draws.size() != (long) prompts.size() * n) {
+            throw new IllegalArgumentException("expected " + n + " draws for each of " + prompts.size() + " prompts, but got "
+                    + draws.size());
         }
         List<Result> out = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {

@@ -8,6 +8,7 @@ import dev.rlhf4j.core.train.SeededRng;
 import dev.rlhf4j.data.record.InvalidRecordException;
 import dev.rlhf4j.data.record.PreferenceRecord;
 import dev.rlhf4j.data.record.RecordJson;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +30,9 @@ public final class PromptSource {
      * One prompt: its text as the policy sees it, its tokens, and the conversation it was rendered
      * from ({@code null} for a text prompt).
      */
-    public record Prompt(String text, long[] tokens, List<ChatMessage> messages) {
+    public record Prompt(String text, long[] tokens, List<ChatMessage> messages) implements Serializable {
+
+        private static final long serialVersionUID = 1L;
 
         /** A text prompt. */
         public Prompt(String text, long[] tokens) {

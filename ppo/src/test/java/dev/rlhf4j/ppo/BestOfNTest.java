@@ -15,6 +15,7 @@ import dev.rlhf4j.rm.RewardModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +82,12 @@ class BestOfNTest {
             }
             assertEquals(fingerprint(a), fingerprint(BestOfN.sample(policy, tok, scorer, three, 4, SAMPLING, 3,
                     BestOfN.MissingEos.RANK_LAST, m)), "the same seed and batch size");
+            // batches run apart (in any order, by other processes) draw what one sampling draws
+            List<BestOfN.Draw> split = new ArrayList<>(BestOfN.sampleBatches(policy, tok, scorer, three, 4, SAMPLING, 3,
+                    3, 4, m));
+            split.addAll(0, BestOfN.sampleBatches(policy, tok, scorer, three, 4, SAMPLING, 3, 0, 3, m));
+            assertEquals(fingerprint(a), fingerprint(BestOfN.results(three, split, 4, BestOfN.MissingEos.RANK_LAST)),
+                    "batches 3 then 0..2");
             SamplingConfig otherSeed = new SamplingConfig(6, 1f, 0, 1f, false, List.of(), 6);
             assertNotEquals(fingerprint(a), fingerprint(BestOfN.sample(policy, tok, scorer, three, 4, otherSeed, 3,
                     BestOfN.MissingEos.RANK_LAST, m)), "another seed");

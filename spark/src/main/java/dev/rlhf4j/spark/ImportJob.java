@@ -58,11 +58,8 @@ public final class ImportJob {
 
     private ImportJob() {}
 
-    /** A test's way to make a task fail once, after emitting some rows: its attempt is then retried. */
-    record Fault(String marker, int file) implements Serializable {}
-
-    /** Read by the tasks (local mode: the test's JVM); {@code null} outside tests. */
-    static volatile Fault fault;
+    /** A test's failure of the task of one input file (local mode: the test's JVM); {@code null} outside tests. */
+    static volatile TaskFault fault;
 
     /** One pair after the merge: what it adds to the output, the counts and the rejects. */
     private record Merged(long keptOrder, String kept, long exact, long normalised, boolean conflict,
@@ -106,7 +103,7 @@ public final class ImportJob {
             }
         }
         int n = s.inputs().size();
-        Fault injected = fault;
+        TaskFault injected = fault;
         JavaRDD<ImportRow> rows = sc.parallelize(IntStream.range(0, n).boxed().toList(), n)
                 .flatMap(i -> readFile(i, s, injected))
                 .persist(StorageLevel.MEMORY_AND_DISK());
@@ -265,7 +262,7 @@ public final class ImportJob {
     }
 
     /** The read task: the single-machine import of one file, its records handed over instead of written. */
-    private static Iterator<ImportRow> readFile(int index, ImportSettings s, Fault fault) throws IOException {
+    private static Iterator<ImportRow> readFile(int index, ImportSettings s, TaskFault fault) throws IOException {
         String input = s.inputs().get(index);
         Path scratch = Files.createTempDirectory("rlhf4j-spark-import-");
         List<ImportRow> out = new ArrayList<>();
@@ -297,33 +294,7 @@ public final class ImportJob {
             }
             Files.deleteIfExists(scratch);
         }
-        if (fault != null && fault.file() == index && Files.notExists(Path.of(fault.marker()))) {
-            Files.createFile(Path.of(fault.marker()));
-            return failHalfway(out);
-        }
-        return out.iterator();
-    }
-
-    /** Gives half of the rows, then fails: Spark must drop this attempt's rows and run the task again. */
-    private static Iterator<ImportRow> failHalfway(List<ImportRow> rows) {
-        Iterator<ImportRow> it = rows.iterator();
-        int stop = rows.size() / 2;
-        return new Iterator<>() {
-            int given;
-
-            @Override
-            public boolean hasNext() {
-                return true;
-            }
-
-            @Override
-            public ImportRow next() {
-                if (given++ == stop || !it.hasNext()) {
-                    throw new IllegalStateException("injected task failure (test)");
-                }
-                return it.next();
-            }
-        };
+        return TaskFault.rows(fault, index, out);
     }
 
     /** The merge task: one pair's records, put back in input order, through the single-machine merge. */

@@ -10,19 +10,20 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Supplier;
 
 /**
- * Reward models loaded in this executor, kept for the executor's life: a task borrows one and
- * gives it back, so a model is loaded once per concurrent task slot, not once per task (a job has
- * many more tasks than slots). Each slot gets its own model, so no two threads share one.
+ * Models loaded in this executor, kept for the executor's life: a task borrows one and gives it
+ * back, so a model is loaded once per concurrent task slot, not once per task (a job has many more
+ * tasks than slots). Each slot gets its own model, so no two threads share one.
  */
 final class ModelPool {
 
-    private static final Map<String, Queue<Loaded>> POOL = new ConcurrentHashMap<>();
+    private static final Map<String, Queue<Object>> POOL = new ConcurrentHashMap<>();
 
     private ModelPool() {}
 
-    /** A loaded model with its tokenizer and manager. */
+    /** A loaded reward model with its tokenizer and manager. */
     static final class Loaded {
         final String key;
         final NDManager manager;
@@ -43,22 +44,33 @@ final class ModelPool {
         }
     }
 
+    /** A reward model for this task: a pooled one, or a new one. */
+    static Loaded borrow(String dir, Integer maxLength, int torchThreads) {
+        String key = "rm\u0000" + dir + "\u0000" + maxLength;
+        return borrow(key, torchThreads, () -> new Loaded(key, Path.of(dir), maxLength));
+    }
+
     /**
-     * A model for this task: a pooled one, or a new one.
+     * What {@code load} gives, for this task: a pooled one of the same key, or a new one.
      *
      * @param torchThreads libtorch threads per task (> 0), applied when this executor's engine has
      *     not started yet; 0 leaves the engine's default (or {@code -Dai.djl.pytorch.num_threads})
      */
-    static Loaded borrow(String dir, Integer maxLength, int torchThreads) {
+    @SuppressWarnings("unchecked")
+    static <T> T borrow(String key, int torchThreads, Supplier<T> load) {
         if (torchThreads > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(torchThreads));
         }
-        String key = dir + "\u0000" + maxLength;
-        Loaded m = POOL.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).poll();
-        return m != null ? m : new Loaded(key, Path.of(dir), maxLength);
+        Object m = POOL.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).poll();
+        return m != null ? (T) m : load.get();
+    }
+
+    /** Returns what {@link #borrow} gave for {@code key}. */
+    static void giveBack(String key, Object m) {
+        POOL.get(key).add(m);
     }
 
     static void giveBack(Loaded m) {
-        POOL.get(m.key).add(m);
+        giveBack(m.key, m);
     }
 }

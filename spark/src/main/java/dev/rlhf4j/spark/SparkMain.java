@@ -1,9 +1,11 @@
 package dev.rlhf4j.spark;
 
+import dev.rlhf4j.core.generate.SamplingConfig;
 import dev.rlhf4j.data.ImportException;
 import dev.rlhf4j.data.clean.ConflictRule;
 import dev.rlhf4j.data.importers.FormatOptions;
 import dev.rlhf4j.data.split.SplitOptions;
+import dev.rlhf4j.ppo.BestOfN;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,20 +25,20 @@ import picocli.CommandLine.Parameters;
  * ({@code --master local[*]} unless spark-submit or {@code --master} names another).
  */
 @Command(name = "rlhf4j spark", mixinStandardHelpOptions = true,
-        description = "Spark jobs: import preference data; score or evaluate it with a reward model.",
+        description = "Spark jobs: import preference data; score or evaluate it with a reward model; best-of-n sampling.",
         subcommands = {CommandLine.HelpCommand.class, SparkMain.Import.class, SparkMain.Score.class,
-            SparkMain.Eval.class})
+            SparkMain.Eval.class, SparkMain.BestOfNSampling.class})
 public final class SparkMain implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a job: import, score or eval");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a job: import, score, eval or best-of-n");
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SparkMain()).execute(args));
+        System.exit(new CommandLine(new SparkMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 
     /** A failed job's first cause: the task's error (a file and line, a missing field), not Spark's wrapping. */
@@ -233,6 +235,70 @@ public final class SparkMain implements Runnable {
                     throw e;
                 }
                 System.err.println("rlhf4j spark eval: " + rootMessage(e));
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "best-of-n", mixinStandardHelpOptions = true,
+            description = "rlhf4j best-of-n as a Spark job: the generation batches split among tasks, the policy and"
+                    + " reward model loaded once per task slot; the outputs are directories of parts.")
+    static final class BestOfNSampling implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "the policy's model directory")
+        Path model;
+
+        @Option(names = "--reward-model", required = true, paramLabel = "DIR", description = "the reward model directory")
+        Path rewardModel;
+
+        @Option(names = "--prompts", required = true, paramLabel = "FILE.jsonl",
+                description = "PPO prompts (a local file): \"prompt\" or \"messages\" per line, or preference records")
+        Path prompts;
+
+        @Option(names = "--n", required = true, description = "samples per prompt")
+        int n;
+
+        @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR",
+                description = "the best sample per prompt, as SFT data (a new directory)")
+        String output;
+
+        @Option(names = "--all", paramLabel = "DIR", description = "every sample with its score and rank (a new directory)")
+        String all;
+
+        @Option(names = "--temperature", defaultValue = "1.0", description = "default: ${DEFAULT-VALUE}") float temperature;
+        @Option(names = "--top-k", defaultValue = "0", description = "0 = off (default)") int topK;
+        @Option(names = "--top-p", defaultValue = "1.0", description = "1 = off (default)") float topP;
+        @Option(names = "--max-new-tokens", defaultValue = "64", description = "default: ${DEFAULT-VALUE}") int maxNewTokens;
+
+        @Option(names = "--batch-size", defaultValue = "16",
+                description = "rows per generation batch (default: ${DEFAULT-VALUE}); with the seed, what fixes the samples")
+        int batchSize;
+
+        @Option(names = "--seed", defaultValue = "0", description = "the same seed and batch size give the same samples")
+        long seed;
+
+        @Option(names = "--missing-eos", defaultValue = "rank_last", description = "rank_last (default) or ignore")
+        BestOfN.MissingEos missingEos;
+
+        @Option(names = "--torch-threads", defaultValue = "1",
+                description = "libtorch threads per task (default: ${DEFAULT-VALUE}; 0: libtorch's default)")
+        int torchThreads;
+
+        @CommandLine.Mixin SparkOptions spark;
+
+        @Override
+        public Integer call() throws Exception {
+            SamplingConfig sampling = new SamplingConfig(maxNewTokens, temperature, topK, topP, false, List.of(), seed);
+            try (JavaSparkContext sc = spark.start("best-of-n")) {
+                BestOfNSettings s = new BestOfNSettings(model.toAbsolutePath().toString(),
+                        rewardModel.toAbsolutePath().toString(), prompts.toString(), output, all, n, sampling, batchSize,
+                        missingEos, spark.partitions(sc), torchThreads);
+                System.out.println(BestOfNJob.run(sc, s).report());
+                return 0;
+            } catch (Exception e) {
+                if (!(e instanceof SparkException)) {
+                    throw e;
+                }
+                System.err.println("rlhf4j spark best-of-n: " + rootMessage(e));
                 return 1;
             }
         }

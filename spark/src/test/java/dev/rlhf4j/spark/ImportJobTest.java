@@ -170,7 +170,7 @@ class ImportJobTest {
         Path marker = tmp.resolve("failed-once");
         int hh = in.indexOf(SAMPLES.resolve("hh-rlhf_harmless-base_test.sample.jsonl").toString());
         assertTrue(hh >= 0);
-        ImportJob.fault = new ImportJob.Fault(marker.toString(), hh);
+        ImportJob.fault = new TaskFault(marker.toString(), hh);
         try {
             assertFalse(Files.exists(marker));
             ImportSummary spark = spark(in, true, ConflictRule.MAJORITY, "retried");

@@ -6,11 +6,10 @@ import dev.rlhf4j.core.checkpoint.ModelDirectory;
 import dev.rlhf4j.core.generate.SamplingConfig;
 import dev.rlhf4j.core.io.Durable;
 import dev.rlhf4j.core.model.CausalLM;
-import dev.rlhf4j.core.tokenizer.ChatMessage;
 import dev.rlhf4j.core.tokenizer.Tokenizer;
 import dev.rlhf4j.data.io.OutputFiles;
-import dev.rlhf4j.ppo.BestOfK;
 import dev.rlhf4j.ppo.BestOfN;
+import dev.rlhf4j.ppo.BestOfNOutput;
 import dev.rlhf4j.ppo.PromptSource;
 import dev.rlhf4j.ppo.RewardModels;
 import dev.rlhf4j.rm.RewardModel;
@@ -21,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -112,9 +110,9 @@ public final class BestOfNCommand implements Callable<Integer> {
         // both files written and forced to disk before either is renamed into place
         List<Path> temps = new ArrayList<>();
         try {
-            temps.add(write(output, results, BestOfNCommand::bestLine));
+            temps.add(write(output, results, (i, r) -> List.of(BestOfNOutput.bestRecord(i, r))));
             if (all != null) {
-                temps.add(write(all, results, BestOfNCommand::sampleLines));
+                temps.add(write(all, results, BestOfNOutput::sampleRecords));
             }
             OutputFiles.commit(temps.get(0), output);
             if (all != null) {
@@ -175,51 +173,6 @@ public final class BestOfNCommand implements Callable<Integer> {
         }
     }
 
-    /** The best sample of a prompt as an SFT record, with its score and the n scores. */
-    private static List<Map<String, Object>> bestLine(int index, BestOfN.Result r) {
-        int best = r.best();
-        BestOfN.Draw d = r.draws().get(best);
-        Map<String, Object> line = new LinkedHashMap<>();
-        List<ChatMessage> turns = r.prompt().messages();
-        if (turns == null) {
-            line.put("prompt", r.prompt().text());
-            line.put("completion", d.response());
-        } else {
-            List<Map<String, String>> messages = new ArrayList<>();
-            for (ChatMessage t : turns) {
-                messages.add(Map.of("role", t.role(), "content", t.content()));
-            }
-            messages.add(Map.of("role", "assistant", "content", d.response()));
-            line.put("messages", messages);
-        }
-        line.put("score", d.score());
-        line.put("scores", r.draws().stream().map(BestOfN.Draw::score).toList());
-        line.put("ended_with_eos", d.endedWithEos());
-        line.put("index", index);
-        line.put("sample", best);
-        return List.of(line);
-    }
-
-    /** Every sample of a prompt, as {@code rm score} reads it, with its score and rank (1 = best). */
-    private static List<Map<String, Object>> sampleLines(int index, BestOfN.Result r) {
-        int[] ranks = r.ranks();
-        List<Map<String, Object>> lines = new ArrayList<>();
-        for (int j = 0; j < r.draws().size(); j++) {
-            BestOfN.Draw d = r.draws().get(j);
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("index", index);
-            line.put("sample", j);
-            line.put("prompt", r.prompt().asJson());
-            line.put("response", d.response());
-            line.put("ended_with_eos", d.endedWithEos());
-            line.put("tokens", d.tokens());
-            line.put("score", d.score());
-            line.put("rank", ranks[j]);
-            lines.add(line);
-        }
-        return lines;
-    }
-
     private interface Lines {
         List<Map<String, Object>> of(int index, BestOfN.Result r);
     }
@@ -246,20 +199,13 @@ public final class BestOfNCommand implements Callable<Integer> {
 
     /** Counts, rate, EOS rate, and the best-of-k curve of the proxy score at k = 1, 2, 4, ..., n. */
     private void summary(double seconds, List<BestOfN.Result> results) {
-        long samples = (long) results.size() * n;
-        long eos = results.stream().flatMap(r -> r.draws().stream()).filter(BestOfN.Draw::endedWithEos).count();
-        long bestWithoutEos = results.stream().filter(r -> !r.draws().get(r.best()).endedWithEos()).count();
-        double[] curve = BestOfN.curve(results, n, (p, d) -> d.score());
-        StringBuilder ks = new StringBuilder();
-        for (int k = 1; k <= n; k = k < n && 2 * k > n ? n : 2 * k) {
-            ks.append(String.format(Locale.ROOT, "%s k=%d %.4f (KL_bon %.3f)", ks.length() == 0 ? "" : ",", k,
-                    curve[k - 1], BestOfK.klBon(k)));
-        }
+        BestOfNOutput.Summary sum = results.stream().map(BestOfNOutput.Summary::of).reduce(BestOfNOutput.Summary::plus)
+                .orElseThrow();
         PrintWriter err = spec.commandLine().getErr();
         err.printf(Locale.ROOT, "rlhf4j best-of-n: %d prompts x %d samples in %.1f s (%.1f samples/s), EOS rate %.3f,"
-                + " %d best samples without EOS; written %s%s%n", results.size(), n, seconds, samples / seconds,
-                (double) eos / samples, bestWithoutEos, output, all != null ? " and " + all : "");
-        err.printf(Locale.ROOT, "mean raw score of the best of k:%s%n", ks);
+                + " %d best samples without EOS; written %s%s%n", sum.prompts(), n, seconds, sum.samples() / seconds,
+                sum.eosRate(), sum.bestWithoutEos(), output, all != null ? " and " + all : "");
+        err.println(sum.curveReport());
         err.flush();
     }
 }

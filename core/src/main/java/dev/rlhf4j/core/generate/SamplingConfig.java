@@ -1,5 +1,6 @@
 package dev.rlhf4j.core.generate;
 
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -14,7 +15,9 @@ import java.util.List;
  * @param seed fixes the samples: the same seed gives the same tokens
  */
 public record SamplingConfig(int maxNewTokens, float temperature, int topK, float topP, boolean greedy,
-        List<Integer> stopIds, long seed) {
+        List<Integer> stopIds, long seed) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     public SamplingConfig {
         stopIds = List.copyOf(stopIds);

@@ -1,9 +1,13 @@
 package dev.rlhf4j.core.tokenizer;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /** One turn of a conversation: {@code {"role": "user", "content": "..."}}. */
-public record ChatMessage(String role, String content) {
+public record ChatMessage(String role, String content) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
     public ChatMessage {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(content, "content");
