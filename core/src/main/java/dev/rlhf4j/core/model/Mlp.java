@@ -13,7 +13,8 @@ import dev.rlhf4j.core.ops.Scalars;
  * </ul>
  */
 final class Mlp {
-    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float C1 = (float) (2 * Math.sqrt(2.0 / Math.PI));
+    private static final float C2 = (float) (0.044715 * 2 * Math.sqrt(2.0 / Math.PI));
 
     private final boolean gpt2;
     private final Projection in; // c_fc or gate_proj
@@ -74,44 +75,39 @@ final class Mlp {
     }
 
     /**
-     * GELU, tanh approximation ({@code gelu_new}): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-     * {@code x³} is {@code x·x·x}, which is what libtorch's {@code pow(x, 3.0)} computes on its fast
-     * path (same bits); DJL's pow takes a tensor exponent and runs the slow per-element
-     * {@code std::pow} instead.
+     * GELU, tanh approximation ({@code gelu_new}): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))),
+     * computed as x·σ(x·(c₁ + c₂·x²)) with c₁ = 2√(2/π), c₂ = 0.044715·c₁ (since 0.5·(1 + tanh z) =
+     * σ(2z)): six operations and their backward where the formula as written takes nine (libtorch
+     * has a fused tanh GELU, but DJL binds only the erf one). Agrees with transformers' {@code
+     * gelu_new} to float rounding, and is more accurate for large negative x, where 1 + tanh cancels.
      */
     static NDArray geluTanh(NDArray x) {
         // each intermediate's handle is closed once used: autograd keeps its own reference to what
-        // the backward reads (x, tanh's result, the factors), so only the rest is freed, as
-        // PyTorch frees it; the scalars stay open, as arrays of the step's scope (see Scalars)
+        // the backward reads, so only the rest is freed, as PyTorch frees it; the scalars stay
+        // open, as arrays of the step's scope (see Scalars)
         NDArray square = x.square();
-        NDArray cube = square.mul(x);
+        NDArray scaled = square.mul(Scalars.of(x, C2));
         square.close();
-        NDArray scaledCube = cube.mul(Scalars.of(x, 0.044715f));
-        cube.close();
-        NDArray sum = x.add(scaledCube);
-        scaledCube.close();
-        NDArray inner = sum.mul(Scalars.of(x, SQRT_2_OVER_PI));
-        sum.close();
-        NDArray tanh = inner.tanh();
-        inner.close();
-        NDArray onePlus = tanh.add(1f);
-        tanh.close();
-        NDArray product = x.mul(onePlus);
-        onePlus.close();
-        NDArray out = product.mul(Scalars.of(x, 0.5f));
-        product.close();
+        NDArray poly = scaled.add(C1);
+        scaled.close();
+        NDArray z = poly.mul(x);
+        poly.close();
+        NDArray gate = Activation.sigmoid(z);
+        z.close();
+        NDArray out = x.mul(gate);
+        gate.close();
         return out;
     }
 
     /**
      * {@link #geluTanh} without gradients, overwriting {@code x} (which it returns): the same
-     * operations in the same order, one temporary instead of nine.
+     * operations in the same order, two temporaries.
      */
     static NDArray geluTanhInPlace(NDArray x) {
-        try (NDArray inner = x.square()) {
-            inner.muli(x).muli(0.044715f).addi(x).muli(SQRT_2_OVER_PI); // √(2/π)·(x + 0.044715·x³)
-            try (NDArray t = inner.tanh()) { // DJL has no in-place tanh
-                x.muli(t.addi(1f)).muli(0.5f);
+        try (NDArray z = x.square()) {
+            z.muli(C2).addi(C1).muli(x); // x·(c₁ + c₂·x²)
+            try (NDArray gate = Activation.sigmoid(z)) { // DJL has no in-place sigmoid
+                x.muli(gate);
             }
         }
         return x;

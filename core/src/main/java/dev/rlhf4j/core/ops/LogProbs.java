@@ -31,10 +31,42 @@ public final class LogProbs {
      * @return (B, T) log-probabilities
      */
     public static NDArray logProbsOf(NDArray logits, NDArray ids, float temperature) {
-        int vocabAxis = logits.getShape().dimension() - 1;
-        NDArray logProbs = scaled(logits, temperature).logSoftmax(vocabAxis); // (B, T, V)
+        return gather(logSoftmax(logits, temperature), ids);
+    }
+
+    /**
+     * {@code log_softmax(logits / temperature)} over the vocabulary: the whole distribution, for a
+     * caller that needs both {@link #gather} and {@link #entropyOf} of it.
+     *
+     * @param logits (B, T, V) floating point
+     * @return (B, T, V) log-probabilities
+     */
+    public static NDArray logSoftmax(NDArray logits, float temperature) {
+        return scaled(logits, temperature).logSoftmax(logits.getShape().dimension() - 1);
+    }
+
+    /**
+     * The log-probabilities of {@code ids}.
+     *
+     * @param logProbs (B, T, V) from {@link #logSoftmax}
+     * @param ids (B, T) token ids, any integer type
+     * @return (B, T)
+     */
+    public static NDArray gather(NDArray logProbs, NDArray ids) {
+        int vocabAxis = logProbs.getShape().dimension() - 1;
         NDArray index = ids.toType(DataType.INT64, false).expandDims(vocabAxis); // (B, T, 1)
         return logProbs.gather(index, vocabAxis).squeeze(vocabAxis); // (B, T)
+    }
+
+    /**
+     * The entropy {@code −Σ_v p_v log p_v} of each position's distribution.
+     *
+     * @param logProbs (B, T, V) from {@link #logSoftmax}
+     * @return (B, T)
+     */
+    public static NDArray entropyOf(NDArray logProbs) {
+        int vocabAxis = logProbs.getShape().dimension() - 1;
+        return logProbs.exp().mul(logProbs).sum(new int[] {vocabAxis}).neg();
     }
 
     /** {@link #entropy(NDArray, float)} at temperature 1. */
@@ -51,9 +83,7 @@ public final class LogProbs {
      * @return (B, T) entropies
      */
     public static NDArray entropy(NDArray logits, float temperature) {
-        int vocabAxis = logits.getShape().dimension() - 1;
-        NDArray logProbs = scaled(logits, temperature).logSoftmax(vocabAxis); // (B, T, V)
-        return logProbs.exp().mul(logProbs).sum(new int[] {vocabAxis}).neg(); // (B, T)
+        return entropyOf(logSoftmax(logits, temperature));
     }
 
     private static NDArray scaled(NDArray logits, float temperature) {
