@@ -93,12 +93,13 @@ final class Attention {
             k = repeatKv(k, h / g);
             v = repeatKv(v, h / g);
         }
-        // q·kᵀ with q as receiver, so the result lives in the step's scope, not the cache's
-        // the scale as an array of the step's scope: the backward reads it (see Scalars)
-        // in place on the (B, H, T, S) product: neither mul's nor add's backward reads it, and
-        // each copy of it costs as much memory as the rest of the layer
-        NDArray scale = Scalars.of(q, 1f / (float) Math.sqrt(d));
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale).addi(bias); // (B, H, T, S)
+        // the scale on q (B, H, T, D), not on the (B, H, T, S) scores: a quarter of the work and
+        // memory at T = S = 4·D, forward and backward; the scale as an array of the step's scope,
+        // since the backward reads it (see Scalars). q as receiver, so the products live in the
+        // step's scope, not the cache's; the bias added in place: add's backward does not read it
+        NDArray scaledQ = q.mul(Scalars.of(q, 1f / (float) Math.sqrt(d)));
+        NDArray scores = scaledQ.matMul(k.transpose(0, 1, 3, 2)).addi(bias); // (B, H, T, S)
+        scaledQ.close(); // the handle only: autograd keeps what the backward reads
         NDArray probs = scores.softmax(-1);
         scores.close(); // softmax's backward reads its result, not its input: even with gradients this frees it
         if (training && config.dropout() > 0) {
