@@ -321,24 +321,31 @@ def worker_ppo(name, attn, batch=16, prompt_len=32, new_tokens=32, iterations=2,
     return times
 
 
-def worker(bench, case, threads, attn):
+def worker(bench, case, threads, attn, trace=None):
     import torch
     torch.set_num_threads(threads)
     fn = {"rm": worker_rm, "train": worker_train, "decode": worker_decode, "beam": worker_beam,
           "ppo": worker_ppo}[bench]
-    row = fn(case, attn)
+    if trace:
+        # libtorch's per-op profile, as rlhf4j --torch-profile records it on the JVM side
+        from torch.profiler import ProfilerActivity, profile
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as p:
+            row = fn(case, attn)
+        p.export_chrome_trace(trace)
+    else:
+        row = fn(case, attn)
     row["peak_rss_mb"] = peak_rss_mb()
     return row
 
 
 # ---------------------------------------------------------------- the driver
 
-def run_java(jar, sub, case, threads, java_opts):
+def run_java(jar, sub, case, threads, java_opts, trace=None):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     cmd = (["java"] + java_opts + ["-Dai.djl.offline=true", f"-Dai.djl.pytorch.num_threads={threads}",
                                    "-Dai.djl.pytorch.num_interop_threads=1", "-jar", jar, "bench"] + sub
-           + ["--only", case, "--json", out])
+           + ["--only", case, "--json", out] + (["--torch-profile", trace] if trace else []))
     res = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if res.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{res.stderr}")
@@ -348,9 +355,9 @@ def run_java(jar, sub, case, threads, java_opts):
     return rows[0]
 
 
-def run_torch(bench, case, threads, attn):
+def run_torch(bench, case, threads, attn, trace=None):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", bench, "--case", case, "--threads", str(threads),
-           "--attn", attn]
+           "--attn", attn] + (["--trace", trace] if trace else [])
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{res.stderr}")
@@ -367,13 +374,20 @@ def main():
     ap.add_argument("--jar", default="cli/target/rlhf4j.jar")
     ap.add_argument("--java-opts", default="-Xmx8g")
     ap.add_argument("--json", default=None, help="write the rows here")
+    ap.add_argument("--profile", default=None, metavar="DIR",
+                    help="also record each case's libtorch profile on both sides as Chrome traces in DIR"
+                         " (BENCH-CASE-rlhf4j.json, BENCH-CASE-torch.json; compare with tools/trace_ops.py);"
+                         " the profiler slows both sides, so the ratios of such a run are not the table's")
+    ap.add_argument("--trace", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--case", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
-        print(json.dumps(worker(a.worker, a.case, a.threads, a.attn)))
+        print(json.dumps(worker(a.worker, a.case, a.threads, a.attn, a.trace)))
         return
 
+    if a.profile:
+        os.makedirs(a.profile, exist_ok=True)
     only = set(a.only.split(",")) if a.only else None
     results = []
     for bench in a.bench.split(","):
@@ -385,10 +399,13 @@ def main():
             for r in range(a.rounds):
                 order = ["java", "torch"] if r % 2 == 0 else ["torch", "java"]
                 for side in order:
+                    # the last round's traces are kept
+                    name = f"{bench}-{case.replace('/', '_')}-{'rlhf4j' if side == 'java' else 'torch'}.json"
+                    trace = os.path.join(a.profile, name) if a.profile else None
                     if side == "java":
-                        java.append(run_java(a.jar, sub, case, a.threads, a.java_opts.split()))
+                        java.append(run_java(a.jar, sub, case, a.threads, a.java_opts.split(), trace))
                     else:
-                        torch_.append(run_torch(bench, case, a.threads, a.attn))
+                        torch_.append(run_torch(bench, case, a.threads, a.attn, trace))
             row = {"bench": bench, "case": case}
             for key, kind in figures:
                 j = median([x[key] for x in java])

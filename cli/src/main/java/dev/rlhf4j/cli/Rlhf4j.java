@@ -1,5 +1,7 @@
 package dev.rlhf4j.cli;
 
+import dev.rlhf4j.core.util.TorchProfiler;
+import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,12 +40,19 @@ public final class Rlhf4j implements Runnable {
      */
     static final String DJL_LOG_LEVEL = "org.slf4j.simpleLogger.log.ai.djl";
 
+    private static final String PROFILE_OPTION = "--torch-profile";
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     // read from the parse result (ErrorHandler.debug), which also sees RLHF4J_DEBUG
     @Option(names = ErrorHandler.DEBUG_OPTION, scope = CommandLine.ScopeType.INHERIT,
             description = "On an error, print the stack trace; show DJL's log down to DEBUG. Also: RLHF4J_DEBUG=1.")
     boolean debug;
+
+    @Option(names = PROFILE_OPTION, scope = CommandLine.ScopeType.INHERIT, paramLabel = "TRACE.json",
+            description = "Record libtorch's profile of the command (every operation, with shapes) as a Chrome trace;"
+                    + " tools/trace_ops.py sums it per operation.")
+    Path torchProfile;
 
     @Override
     public void run() {
@@ -76,11 +85,29 @@ public final class Rlhf4j implements Runnable {
             // before DJL's classes create their loggers
             System.setProperty(DJL_LOG_LEVEL, "debug");
         }
+        Path trace = torchProfile(parseResult);
+        if (trace != null) {
+            TorchProfiler.start();
+        }
         try {
             return new CommandLine.RunLast().execute(parseResult);
         } catch (Error e) {
             List<CommandLine> commands = parseResult.asCommandLineList();
             throw new CommandLine.ExecutionException(commands.get(commands.size() - 1), e.toString(), e);
+        } finally {
+            if (trace != null) {
+                TorchProfiler.stop(trace);
+            }
         }
+    }
+
+    /** The trace file of {@value #PROFILE_OPTION}, on whichever command of the line it was given, or null. */
+    private static Path torchProfile(ParseResult parseResult) {
+        for (ParseResult p = parseResult; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption(PROFILE_OPTION)) {
+                return p.matchedOptionValue(PROFILE_OPTION, null);
+            }
+        }
+        return null;
     }
 }

@@ -118,6 +118,23 @@ class RmCommandTest {
         assertEquals(chosenWins ? 1.0 : 0.0, JSON.readTree(tmp.resolve("report.json").toFile()).get("accuracy").asDouble());
     }
 
+    /** {@code --torch-profile} records the command's libtorch operations, the model's matmuls among them. */
+    @Test
+    void torchProfileRecordsTheCommandsOperations() throws Exception {
+        Path in = tmp.resolve("lines.jsonl");
+        Files.write(in, List.of("{\"prompt\": \"Who is the baker?\", \"response\": \"A woman.\"}"));
+        Path trace = tmp.resolve("trace.json");
+        Run r = run("rm", "score", "--model", Fixtures.parityModel("gpt2-rm").toString(), "--data", in.toString(),
+                "--out", tmp.resolve("scored.jsonl").toString(), "--torch-profile", trace.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode events = JSON.readTree(trace.toFile());
+        events = events.isArray() ? events : events.get("traceEvents");
+        List<String> names = new ArrayList<>();
+        events.forEach(e -> names.add(e.path("name").asText()));
+        assertTrue(names.contains("aten::mm") || names.contains("aten::matmul") || names.contains("aten::addmm"),
+                "no matmul among " + names.size() + " events");
+    }
+
     /** rm score and rm eval never write over their input; the refusal names the option and the file. */
     @Test
     void scoreAndEvalNeverWriteOverTheirInput() throws Exception {
