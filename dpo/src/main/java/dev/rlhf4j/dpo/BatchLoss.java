@@ -23,7 +23,7 @@ final class BatchLoss {
      * any gradient collector (no gradient, and the model frees its temporaries as it goes).
      */
     static NDArray[] reference(CausalLM reference, DpoBatch.Tensors t) {
-        SequenceLogProbs s = SequenceLogProbs.of(reference, t, false);
+        SequenceLogProbs s = SequenceLogProbs.of(reference, t, false, false);
         return new NDArray[] {s.chosen(), s.rejected()};
     }
 
@@ -34,7 +34,7 @@ final class BatchLoss {
      */
     static Result compute(CausalLM policy, DpoLoss loss, DpoBatch batch, DpoBatch.Tensors t, NDArray refChosen,
             NDArray refRejected, boolean dropout) {
-        SequenceLogProbs s = SequenceLogProbs.of(policy, t, dropout);
+        SequenceLogProbs s = SequenceLogProbs.of(policy, t, dropout, loss.type() == DpoConfig.LossType.ORPO);
         NDManager m = t.ids().getManager();
         int p = batch.pairs();
         float[] lengths = batch.completionLength();

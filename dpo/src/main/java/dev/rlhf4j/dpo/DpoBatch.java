@@ -109,10 +109,28 @@ public record DpoBatch(long[][] ids, long[][] mask, long[][] targets, float[][] 
         Shape p = new Shape(pairs());
         return new Tensors(manager.create(ids), manager.create(mask), manager.create(targets),
                 manager.create(completion), manager.create(real), manager.create(completionLength),
-                manager.create(forWeight, p), manager.create(againstWeight, p));
+                manager.create(forWeight, p), manager.create(againstWeight, p), firstCompletion());
     }
 
-    /** The arrays of a {@link DpoBatch}; shapes as there. */
+    /** The first position whose target is a response token in any row: no row's log-prob reads one before it. */
+    int firstCompletion() {
+        int first = ids[0].length;
+        for (float[] row : completion) {
+            for (int t = 0; t < Math.min(first, row.length); t++) {
+                if (row[t] > 0) {
+                    first = t;
+                    break;
+                }
+            }
+        }
+        return first;
+    }
+
+    /**
+     * The arrays of a {@link DpoBatch}; shapes as there.
+     *
+     * @param firstCompletion the first position whose target is a response token in any row
+     */
     public record Tensors(NDArray ids, NDArray mask, NDArray targets, NDArray completion, NDArray real,
-            NDArray completionLength, NDArray forWeight, NDArray againstWeight) {}
+            NDArray completionLength, NDArray forWeight, NDArray againstWeight, int firstCompletion) {}
 }
