@@ -1,6 +1,7 @@
 package dev.rlhf4j.sft;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.rlhf4j.core.model.CausalLM;
 import dev.rlhf4j.core.ops.LogProbs;
@@ -24,10 +25,10 @@ public final class SftLoss {
     /**
      * Per-position negative log-likelihoods times the weights.
      *
-     * @param logits (B, T, V)
-     * @param targets (B, T) next-token ids
-     * @param weights (B, T) float32, 1 for trained tokens and 0 elsewhere
-     * @return (B, T) {@code weights · nll}, zero where the weight is zero
+     * @param logits (B, T, V), or (N, V) at N positions
+     * @param targets (B, T) next-token ids, or (N)
+     * @param weights (B, T) float32, 1 for trained tokens and 0 elsewhere, or (N)
+     * @return (B, T) {@code weights · nll}, zero where the weight is zero, or (N)
      */
     public static NDArray weightedNll(NDArray logits, NDArray targets, NDArray weights) {
         NDArray logProbs = LogProbs.logProbsOf(logits, targets); // (B, T)
@@ -39,11 +40,25 @@ public final class SftLoss {
         return weightedNll(logits, targets, weights).sum().div(weights.sum());
     }
 
-    /** The model's mean loss on a batch already on the engine. */
+    /**
+     * The model's mean loss on a batch already on the engine. The LM head runs only where a token
+     * is trained: the prompt, padding and (packed) other sequences' untrained positions never
+     * reach the (·, V) logits, forward or backward.
+     */
     public static NDArray meanLoss(CausalLM model, SftBatch.Tensors batch, boolean training) {
-        NDArray logits = model.forward(batch.ids(), batch.attentionMask(), batch.positions(), batch.segmentIds(),
-                null, training).logits(); // (B, T, V)
-        return meanLoss(logits, batch.targets(), batch.weights());
+        Trained t = trained(model, batch, training);
+        return meanLoss(t.logits, t.targets, t.weights);
+    }
+
+    /** The logits, targets and weights of the trained positions, (N, V), (N) and (N). */
+    private record Trained(NDArray logits, NDArray targets, NDArray weights) {}
+
+    private static Trained trained(CausalLM model, SftBatch.Tensors batch, boolean training) {
+        NDArray hidden = model.hidden(batch.ids(), batch.attentionMask(), batch.positions(), batch.segmentIds(),
+                null, training); // (B, T, C)
+        NDIndex trained = new NDIndex().addBooleanIndex(batch.weights().gt(0f)); // N positions
+        return new Trained(model.logits(hidden.get(trained)), batch.targets().get(trained),
+                batch.weights().get(trained));
     }
 
     /**
@@ -51,11 +66,10 @@ public final class SftLoss {
      * the arg-max of the logits (token accuracy). Dropout off; call outside a gradient collector.
      */
     public static Sums evaluate(CausalLM model, SftBatch.Tensors batch) {
-        NDArray logits = model.forward(batch.ids(), batch.attentionMask(), batch.positions(), batch.segmentIds(),
-                null, false).logits(); // (B, T, V)
-        NDArray nll = weightedNll(logits, batch.targets(), batch.weights()); // (B, T)
-        NDArray hit = logits.argMax(-1).eq(batch.targets().toType(DataType.INT64, false))
-                .toType(DataType.FLOAT32, false).mul(batch.weights()); // (B, T)
+        Trained t = trained(model, batch, false);
+        NDArray nll = weightedNll(t.logits, t.targets, t.weights); // (N)
+        NDArray hit = t.logits.argMax(-1).eq(t.targets.toType(DataType.INT64, false))
+                .toType(DataType.FLOAT32, false).mul(t.weights); // (N)
         return new Sums(nll.sum().toType(DataType.FLOAT64, false).getDouble(),
                 (long) batch.weights().sum().getFloat(), (long) hit.sum().getFloat());
     }
