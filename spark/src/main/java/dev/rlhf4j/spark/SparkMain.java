@@ -60,7 +60,29 @@ public final class SparkMain implements Runnable {
                 description = "tasks of the shuffles and the output (default: Spark's default parallelism)")
         int partitions;
 
-        JavaSparkContext start(String job) {
+        /** What a job does with its context; its exit code. */
+        interface Job {
+            int run(JavaSparkContext sc) throws Exception;
+        }
+
+        /**
+         * Runs {@code job} in a new context, closed after: its exit code, or 1 with the failed
+         * task's own message (a file and line, a missing field) when a task failed.
+         */
+        int run(String name, Job job) throws Exception {
+            try (JavaSparkContext sc = start(name)) {
+                return job.run(sc);
+            } catch (Exception e) {
+                // a failed task: Spark throws its (checked) SparkException without declaring it
+                if (!(e instanceof SparkException)) {
+                    throw e;
+                }
+                System.err.println("rlhf4j spark " + name + ": " + rootMessage(e));
+                return 1;
+            }
+        }
+
+        private JavaSparkContext start(String job) {
             SparkConf conf = new SparkConf().setAppName("rlhf4j " + job);
             if (master != null) {
                 conf.setMaster(master);
@@ -128,26 +150,21 @@ public final class SparkMain implements Runnable {
         public Integer call() throws Exception {
             SplitOptions split = splitDir == null ? null : new SplitOptions(test, valid, seed, keepExisting);
             ConflictRule rule = ConflictRule.valueOf(conflicts.toUpperCase(Locale.ROOT));
-            try (JavaSparkContext sc = spark.start("import")) {
-                ImportSettings s = new ImportSettings(inputs, output, rejects, format, strict, dedupe, rule,
-                        FormatOptions.parse(formatOptions).values(), source, 0, 0, spark.partitions(sc));
-                ImportJob.Result result = ImportJob.run(sc, s, split, splitDir);
-                System.out.print(result.summary().report());
-                if (result.split() != null) {
-                    System.out.print(result.split().report());
+            return spark.run("import", sc -> {
+                try {
+                    ImportSettings s = new ImportSettings(inputs, output, rejects, format, strict, dedupe, rule,
+                            FormatOptions.parse(formatOptions).values(), source, 0, 0, spark.partitions(sc));
+                    ImportJob.Result result = ImportJob.run(sc, s, split, splitDir);
+                    System.out.print(result.summary().report());
+                    if (result.split() != null) {
+                        System.out.print(result.split().report());
+                    }
+                    return 0;
+                } catch (ImportException e) {
+                    System.err.println("rlhf4j spark import: " + e.getMessage());
+                    return 1;
                 }
-                return 0;
-            } catch (ImportException e) {
-                System.err.println("rlhf4j spark import: " + e.getMessage());
-                return 1;
-            } catch (Exception e) {
-                // a failed task: Spark throws its (checked) SparkException without declaring it
-                if (!(e instanceof SparkException)) {
-                    throw e;
-                }
-                System.err.println("rlhf4j spark import: " + rootMessage(e));
-                return 1;
-            }
+            });
         }
     }
 
@@ -178,19 +195,12 @@ public final class SparkMain implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (JavaSparkContext sc = spark.start("score")) {
+            return spark.run("score", sc -> {
                 ScoreSettings s = new ScoreSettings(model.toAbsolutePath().toString(), data, output, batchSize,
                         maxLength, spark.partitions(sc), torchThreads);
                 System.out.println(ScoreJob.run(sc, s).report());
                 return 0;
-            } catch (Exception e) {
-                // a failed task: Spark throws its (checked) SparkException without declaring it
-                if (!(e instanceof SparkException)) {
-                    throw e;
-                }
-                System.err.println("rlhf4j spark score: " + rootMessage(e));
-                return 1;
-            }
+            });
         }
     }
 
@@ -222,7 +232,7 @@ public final class SparkMain implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (JavaSparkContext sc = spark.start("eval")) {
+            return spark.run("eval", sc -> {
                 ScoreSettings s = new ScoreSettings(model.toAbsolutePath().toString(), data, "-", batchSize, maxLength,
                         spark.partitions(sc), torchThreads);
                 var report = EvalJob.run(sc, s, out, html);
@@ -230,13 +240,7 @@ public final class SparkMain implements Runnable {
                         report.model(), report.accuracy().n(), report.accuracy().accuracy(), report.rocAuc(),
                         report.logLoss());
                 return 0;
-            } catch (Exception e) {
-                if (!(e instanceof SparkException)) {
-                    throw e;
-                }
-                System.err.println("rlhf4j spark eval: " + rootMessage(e));
-                return 1;
-            }
+            });
         }
     }
 
@@ -288,19 +292,13 @@ public final class SparkMain implements Runnable {
         @Override
         public Integer call() throws Exception {
             SamplingConfig sampling = new SamplingConfig(maxNewTokens, temperature, topK, topP, false, List.of(), seed);
-            try (JavaSparkContext sc = spark.start("best-of-n")) {
+            return spark.run("best-of-n", sc -> {
                 BestOfNSettings s = new BestOfNSettings(model.toAbsolutePath().toString(),
                         rewardModel.toAbsolutePath().toString(), prompts.toString(), output, all, n, sampling, batchSize,
                         missingEos, spark.partitions(sc), torchThreads);
                 System.out.println(BestOfNJob.run(sc, s).report());
                 return 0;
-            } catch (Exception e) {
-                if (!(e instanceof SparkException)) {
-                    throw e;
-                }
-                System.err.println("rlhf4j spark best-of-n: " + rootMessage(e));
-                return 1;
-            }
+            });
         }
     }
 }

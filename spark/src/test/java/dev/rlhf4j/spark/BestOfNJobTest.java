@@ -3,8 +3,6 @@ package dev.rlhf4j.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.cli.Rlhf4j;
 import dev.rlhf4j.core.generate.SamplingConfig;
 import dev.rlhf4j.core.testing.Fixtures;
@@ -15,7 +13,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +31,6 @@ import picocli.CommandLine;
  */
 class BestOfNJobTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int N = 5;
     private static final int BATCH = 3; // 3 prompts x 5 = 15 rows, 5 batches: prompts straddle batches and tasks
     private static final int MAX_NEW_TOKENS = 6;
@@ -94,38 +90,6 @@ class BestOfNJobTest {
         return new String(LocalSpark.concatenatedParts(tmp.resolve(dir)), StandardCharsets.UTF_8).lines().toList();
     }
 
-    /** Same keys in the same order, equal values, scores within 1e-6. */
-    private static void assertSameRecords(List<String> one, List<String> spark) throws IOException {
-        assertEquals(one.size(), spark.size());
-        for (int i = 0; i < one.size(); i++) {
-            JsonNode a = JSON.readTree(one.get(i));
-            JsonNode b = JSON.readTree(spark.get(i));
-            List<String> keys = new ArrayList<>();
-            a.fieldNames().forEachRemaining(keys::add);
-            List<String> keysB = new ArrayList<>();
-            b.fieldNames().forEachRemaining(keysB::add);
-            assertEquals(keys, keysB, "line " + (i + 1));
-            for (String k : keys) {
-                if (k.startsWith("score")) {
-                    assertClose(a.get(k), b.get(k), "line " + (i + 1) + " " + k);
-                } else {
-                    assertEquals(a.get(k), b.get(k), "line " + (i + 1) + " " + k);
-                }
-            }
-        }
-    }
-
-    private static void assertClose(JsonNode a, JsonNode b, String where) {
-        if (a.isArray()) {
-            assertEquals(a.size(), b.size(), where);
-            for (int i = 0; i < a.size(); i++) {
-                assertEquals(a.get(i).asDouble(), b.get(i).asDouble(), 1e-6, where + "[" + i + "]");
-            }
-        } else {
-            assertEquals(a.asDouble(), b.asDouble(), 1e-6, where);
-        }
-    }
-
     @ParameterizedTest
     @CsvSource({"gpt2, gpt2-rm, text", "llama, llama-rm, messages"})
     void samplesEqualBestOfN(String policy, String rewardModel, String kind) throws IOException {
@@ -136,8 +100,8 @@ class BestOfNJobTest {
         assertEquals(3 * N, s.counts().samples());
         assertEquals(3, one.get(0).size());
         assertEquals(3 * N, one.get(1).size());
-        assertSameRecords(one.get(0), parts("spark-best"));
-        assertSameRecords(one.get(1), parts("spark-all"));
+        SameRecords.assertSameRecords(one.get(0), parts("spark-best"), "score");
+        SameRecords.assertSameRecords(one.get(1), parts("spark-all"), "score");
     }
 
     /** A sampling task fails after handing over half its draws: the retry's draws replace them, none twice. */
@@ -154,7 +118,7 @@ class BestOfNJobTest {
         } finally {
             BestOfNJob.fault = null;
         }
-        assertSameRecords(one.get(0), parts("retried-best"));
-        assertSameRecords(one.get(1), parts("retried-all"));
+        SameRecords.assertSameRecords(one.get(0), parts("retried-best"), "score");
+        SameRecords.assertSameRecords(one.get(1), parts("retried-all"), "score");
     }
 }

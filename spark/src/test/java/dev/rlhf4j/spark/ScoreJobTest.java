@@ -80,26 +80,6 @@ class ScoreJobTest {
         return Files.readAllLines(out);
     }
 
-    private static void assertSameRecords(List<String> one, List<String> spark) throws IOException {
-        assertEquals(one.size(), spark.size());
-        for (int i = 0; i < one.size(); i++) {
-            JsonNode a = JSON.readTree(one.get(i));
-            JsonNode b = JSON.readTree(spark.get(i));
-            List<String> keys = new ArrayList<>();
-            a.fieldNames().forEachRemaining(keys::add);
-            List<String> keysB = new ArrayList<>();
-            b.fieldNames().forEachRemaining(keysB::add);
-            assertEquals(keys, keysB, "line " + (i + 1));
-            for (String k : keys) {
-                if (k.startsWith("reward")) {
-                    assertEquals(a.get(k).asDouble(), b.get(k).asDouble(), 1e-6, "line " + (i + 1) + " " + k);
-                } else {
-                    assertEquals(a.get(k), b.get(k), "line " + (i + 1) + " " + k);
-                }
-            }
-        }
-    }
-
     private static List<String> lines(Path dir) throws IOException {
         return new String(LocalSpark.concatenatedParts(dir), StandardCharsets.UTF_8).lines().toList();
     }
@@ -115,7 +95,7 @@ class ScoreJobTest {
                 3, 1));
         assertEquals(one.size(), s.records());
         assertTrue(Files.list(out).filter(p -> p.getFileName().toString().startsWith("part-")).count() >= 3);
-        assertSameRecords(one, lines(out));
+        SameRecords.assertSameRecords(one, lines(out), "reward");
     }
 
     /** A gzip file is one split: its lines are spread over the tasks and put back in order. */
@@ -130,7 +110,7 @@ class ScoreJobTest {
         }
         Path out = tmp.resolve("spark-gz");
         ScoreJob.run(sc, new ScoreSettings(model.toString(), gz.toString(), out.toString(), 4, 64, 3, 1));
-        assertSameRecords(one, lines(out));
+        SameRecords.assertSameRecords(one, lines(out), "reward");
     }
 
     /** rm eval's report, from scores computed by Spark tasks: every number within 1e-6 of the command's. */
@@ -157,23 +137,7 @@ class ScoreJobTest {
         JsonNode a = JSON.readTree(one.toFile());
         JsonNode b = JSON.readTree(spark.toFile());
         assertTrue(a.path("records").asLong() > 20, a.toString());
-        assertClose(a, b, "report");
+        SameRecords.assertClose(a, b, "report");
     }
 
-    private static void assertClose(JsonNode a, JsonNode b, String where) {
-        if (a.isNumber() && b.isNumber()) {
-            assertEquals(a.asDouble(), b.asDouble(), 1e-6, where);
-        } else if (a.isContainerNode()) {
-            assertEquals(a.size(), b.size(), where);
-            if (a.isArray()) {
-                for (int i = 0; i < a.size(); i++) {
-                    assertClose(a.get(i), b.get(i), where + "[" + i + "]");
-                }
-            } else {
-                a.fieldNames().forEachRemaining(k -> assertClose(a.get(k), b.get(k), where + "." + k));
-            }
-        } else {
-            assertEquals(a, b, where);
-        }
-    }
 }
