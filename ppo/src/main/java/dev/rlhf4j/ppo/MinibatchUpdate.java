@@ -92,8 +92,8 @@ final class MinibatchUpdate {
                 s.vfClipfrac = vl.vfClipfrac();
             }
             // from the same log-softmax; without an entropy bonus a statistic, kept out of the graph
-            NDArray entropy = Masked.maskedMean(LogProbs.entropyOf(cfg.entropyCoef() > 0 ? logProbs
-                    : logProbs.stopGradient()), mb.mask());
+            NDArray entropy = PpoLosses.entropyMeanOf(cfg.entropyCoef() > 0 ? logProbs : logProbs.stopGradient(),
+                    mb.mask());
             // coefficients as arrays of this scope: the backward reads them (see Scalars)
             NDArray loss = vl == null ? pl.pgLoss()
                     : pl.pgLoss().add(vl.vfLoss().mul(Scalars.of(pl.pgLoss(), cfg.vfCoef().floatValue())));

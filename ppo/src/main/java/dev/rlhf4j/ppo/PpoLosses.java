@@ -206,7 +206,12 @@ public final class PpoLosses {
      * @return a scalar
      */
     public static NDArray entropyMean(NDArray logits, NDArray mask, float temperature) {
-        return Masked.maskedMean(LogProbs.entropy(logits, temperature), mask);
+        return entropyMeanOf(LogProbs.logSoftmax(logits, temperature), mask);
+    }
+
+    /** {@link #entropyMean} from the log-softmax already computed for the loss, (b, N, V). */
+    static NDArray entropyMeanOf(NDArray logProbs, NDArray mask) {
+        return Masked.maskedMean(LogProbs.entropyOf(logProbs), mask);
     }
 
     private static float realTokens(NDArray mask) {
