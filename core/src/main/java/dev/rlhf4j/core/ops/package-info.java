@@ -12,6 +12,8 @@
  *   <li>{@link dev.rlhf4j.core.ops.LogProbs}: log-probabilities of chosen tokens and entropy.
  *   <li>{@link dev.rlhf4j.core.ops.Scalars}: scalar operands that survive until the backward pass
  *       (DJL's {@code x.mul(0.5f)} does not).
+ *   <li>{@link dev.rlhf4j.core.ops.TorchKernels}: libtorch's fused SiLU, tanh GELU and AdamW, which
+ *       DJL does not bind, through a weightless TorchScript module.
  * </ul>
  */
 package dev.rlhf4j.core.ops;
