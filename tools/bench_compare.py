@@ -1,6 +1,7 @@
 """rlhf4j against PyTorch/transformers at the same shapes, in one run, interleaved.
 
-For every benchmark case this runs ``rlhf4j bench ... --only CASE`` (a fresh JVM) and the
+For every benchmark case this runs ``./rlhf4j bench ... --only CASE`` (a fresh JVM, through the
+launcher, as users run it) and the
 PyTorch/transformers equivalent (a fresh Python process, this script with ``--worker``), one after
 the other and in alternating order each round, with the same number of intra-op threads, and prints
 the ratio rlhf4j / PyTorch of every figure (> 1: rlhf4j is faster or, for memory, uses more).
@@ -27,7 +28,9 @@ Benchmarks (vocabulary 8192, float32, dropout off in both):
 
 The PyTorch side uses transformers' models (GPT2LMHeadModel, LlamaForCausalLM, their trunks for
 reward model and critic) with ``--attn`` attention (default ``sdpa``, transformers' default; ``eager``
-is the formula rlhf4j computes), ``torch.optim.AdamW`` and ``clip_grad_norm_`` with their defaults.
+is the formula rlhf4j computes), ``torch.optim.AdamW`` and ``clip_grad_norm_`` with their defaults
+(on CPU, AdamW's per-tensor path: rlhf4j takes torch's fused kernel, ``fused=True``), and Python's
+process defaults (glibc's allocator unconfigured, as ``pip install torch`` leaves it).
 Rows are printed and, with ``--json FILE``, written as JSON.
 """
 
@@ -47,6 +50,7 @@ SIZES = {
     "llama-512": dict(family="llama", d=512, layers=6, heads=8, kv=4, inner=1376),
 }
 VOCAB = 8192
+LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rlhf4j")
 
 # bench -> (cases, java subcommand + extra arguments, the figures compared: (key, kind)); the ratio of a
 # "rate" is rlhf4j / torch, of a "time" torch / rlhf4j (both: > 1 = rlhf4j faster), of "memory"
@@ -340,13 +344,16 @@ def worker(bench, case, threads, attn, trace=None):
 
 # ---------------------------------------------------------------- the driver
 
-def run_java(jar, sub, case, threads, java_opts, trace=None):
+def run_java(sub, case, threads, java_opts, trace=None):
+    """One case in a fresh JVM, started by the ./rlhf4j launcher as users start it (its allocator
+    settings included; it builds the jar first when a source is newer)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
-    cmd = (["java"] + java_opts + ["-Dai.djl.offline=true", f"-Dai.djl.pytorch.num_threads={threads}",
-                                   "-Dai.djl.pytorch.num_interop_threads=1", "-jar", jar, "bench"] + sub
-           + ["--only", case, "--json", out] + (["--torch-profile", trace] if trace else []))
-    res = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    opts = java_opts + [f"-Dai.djl.pytorch.num_threads={threads}", "-Dai.djl.pytorch.num_interop_threads=1"]
+    cmd = ([LAUNCHER, "bench"] + sub + ["--only", case, "--json", out]
+           + (["--torch-profile", trace] if trace else []))
+    res = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, RLHF4J_JAVA_OPTS=" ".join(opts)))
     if res.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{res.stderr}")
     with open(out) as f:
@@ -371,7 +378,6 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="intra-op threads on both sides (default 1)")
     ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds; the median is reported")
     ap.add_argument("--attn", default="sdpa", choices=["sdpa", "eager"])
-    ap.add_argument("--jar", default="cli/target/rlhf4j.jar")
     ap.add_argument("--java-opts", default="-Xmx8g")
     ap.add_argument("--json", default=None, help="write the rows here")
     ap.add_argument("--profile", default=None, metavar="DIR",
@@ -403,7 +409,7 @@ def main():
                     name = f"{bench}-{case.replace('/', '_')}-{'rlhf4j' if side == 'java' else 'torch'}.json"
                     trace = os.path.join(a.profile, name) if a.profile else None
                     if side == "java":
-                        java.append(run_java(a.jar, sub, case, a.threads, a.java_opts.split(), trace))
+                        java.append(run_java(sub, case, a.threads, a.java_opts.split(), trace))
                     else:
                         torch_.append(run_torch(bench, case, a.threads, a.attn, trace))
             row = {"bench": bench, "case": case}
