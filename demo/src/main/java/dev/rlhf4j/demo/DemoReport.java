@@ -49,7 +49,7 @@ final class DemoReport {
         if (fit.path("alpha").isNumber()) {
             double beta = fit.path("beta").asDouble();
             t.append(String.format("over-optimisation (Gao et al.): gold gain R(d) = d(%.3f %s %.3f ln d), d = sqrt(KL), %s%n",
-                    fit.path("alpha").asDouble(), beta >= 0 ? "-" : "+", Math.abs(beta), beta > 0
+                    fit.path("alpha").asDouble(), beta >= 0 ? "-" : "+", Math.abs(beta), fit.path("peak_sqrt_kl").isNumber()
                             ? String.format("peaking at d = %.2f", fit.path("peak_sqrt_kl").asDouble())
                             : "no peak: the gold reward was still rising at the end of the run"));
         }

@@ -40,8 +40,12 @@ record OveroptimisationFit(double alpha, double beta, int points) {
         return d <= 0 ? 0 : d * (alpha - beta * Math.log(d));
     }
 
-    /** Where the fitted gold reward peaks (β > 0), else NaN. */
+    /**
+     * Where the fitted gold reward peaks, or NaN if it never turns down: β ≤ 0, or β so close to 0
+     * that the peak is beyond any representable distance.
+     */
     double peak() {
-        return beta > 0 ? Math.exp(alpha / beta - 1) : Double.NaN;
+        double peak = beta > 0 ? Math.exp(alpha / beta - 1) : Double.NaN;
+        return Double.isFinite(peak) ? peak : Double.NaN;
     }
 }

@@ -31,4 +31,17 @@ class OveroptimisationFitTest {
         OveroptimisationFit fit = OveroptimisationFit.fit(List.of(new double[] {1, 1}, new double[] {2, 1}));
         assertTrue(Double.isNaN(fit.alpha()) && Double.isNaN(fit.peak()));
     }
+
+    /** A gold reward that keeps rising (β a hair above 0) has no peak, not one at an infinite distance. */
+    @Test
+    void aLawThatNeverTurnsDownHasNoPeak() {
+        List<double[]> points = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            double d = 0.25 * i;
+            points.add(new double[] {d, d * (0.567 - 1e-5 * Math.log(d))});
+        }
+        OveroptimisationFit fit = OveroptimisationFit.fit(points);
+        assertTrue(fit.beta() > 0, "beta " + fit.beta());
+        assertTrue(Double.isNaN(fit.peak()));
+    }
 }
