@@ -60,8 +60,9 @@ public final class TorchKernels {
             double eps) {
         IValue[] args = {list(params), list(grads), list(expAvgs), list(expAvgSqs), list(steps), IValue.from(lr),
             IValue.from(beta1), IValue.from(beta2), IValue.from(weightDecay), IValue.from(eps)};
-        try (IValue result = IValueUtils.runMethod(Module.INSTANCE.block, "adamw", args)) {
-            result.getType(); // None
+        try {
+            // runMethod runs in libtorch's inference mode, which allows in-place updates of parameters
+            IValueUtils.runMethod(Module.INSTANCE.block, "adamw", args).close(); // returns None
         } finally {
             for (IValue a : args) {
                 a.close();
@@ -109,7 +110,11 @@ public final class TorchKernels {
             return a;
         }
 
-        /** Runs a one-tensor method; the result belongs to {@code x}'s manager and the current scope. */
+        /**
+         * Runs a one-tensor method; the result belongs to {@code x}'s manager and the current scope.
+         * ({@code x} must not carry a name with a dot, which IValueUtils would read as a dictionary
+         * entry; activations carry no name.)
+         */
         NDArray call(NDArray method, NDArray x) {
             return IValueUtils.forward(block, new NDList(x, method), true).singletonOrThrow();
         }
