@@ -52,10 +52,12 @@ final class TrainStepBench {
             NDArray ids = m.randomInteger(0, c.vocabSize(), new Shape(batch, seq), DataType.INT64);
             double best = Double.MAX_VALUE;
             double[] split = new double[4]; // forward+backward, clip, AdamW, clearing: of the fastest step
+            ProcessTimes bestTimes = null; // page faults and CPU time of the fastest step
             try (AdamW adam = AdamW.builder().setParameters(params).build()) {
                 GradAccumulator acc = new GradAccumulator(1);
                 for (int i = 0; i <= steps; i++) {
                     long[] t = new long[5];
+                    ProcessTimes before = ProcessTimes.now();
                     t[0] = System.nanoTime();
                     try (NDManager s = m.newSubManager()) {
                         NDArray x = ids.duplicate();
@@ -73,12 +75,14 @@ final class TrainStepBench {
                         acc.reset();
                     }
                     t[4] = System.nanoTime();
+                    ProcessTimes after = ProcessTimes.now();
                     double dt = (t[4] - t[0]) / 1e9;
                     if (i > 0 && dt < best) {
                         best = dt;
                         for (int k = 0; k < 4; k++) {
                             split[k] = (t[k + 1] - t[k]) / 1e9;
                         }
+                        bestTimes = before == null || after == null ? null : after.since(before);
                     }
                 }
             }
@@ -95,6 +99,11 @@ final class TrainStepBench {
             row.put("clip_s", split[1]);
             row.put("adamw_s", split[2]);
             row.put("clear_grads_s", split[3]);
+            if (bestTimes != null) {
+                row.put("minor_faults", bestTimes.minorFaults());
+                row.put("user_s", bestTimes.userS());
+                row.put("sys_s", bestTimes.sysS());
+            }
             row.put("peak_rss_mb", PeakRss.mb());
         }
         return row;
