@@ -76,9 +76,8 @@ public final class AdamW implements AutoCloseable {
     private final NDManager manager;
     private final NDArray[] expAvg;
     private final NDArray[] expAvgSq;
-    private final long[] steps;
-    // the same counts as float32 scalars, the fused kernel's state_steps (it increments them)
-    private final NDArray[] stepTensors;
+    // each parameter's update count, a float32 scalar: the fused kernel's state_steps, which it increments
+    private final NDArray[] steps;
 
     private AdamW(Builder b) {
         this.params = List.copyOf(Checks.notEmpty("parameters", b.params));
@@ -90,8 +89,7 @@ public final class AdamW implements AutoCloseable {
         this.decays = new boolean[n];
         this.expAvg = new NDArray[n];
         this.expAvgSq = new NDArray[n];
-        this.steps = new long[n];
-        this.stepTensors = new NDArray[n];
+        this.steps = new NDArray[n];
         Device device = params.get(0).array().getDevice();
         this.manager = NDManager.newBaseManager(device);
         for (int i = 0; i < n; i++) {
@@ -99,7 +97,7 @@ public final class AdamW implements AutoCloseable {
             decays[i] = !b.noDecay.test(p.name());
             expAvg[i] = manager.zeros(p.array().getShape(), p.array().getDataType());
             expAvgSq[i] = manager.zeros(p.array().getShape(), p.array().getDataType());
-            stepTensors[i] = manager.create(0f);
+            steps[i] = manager.create(0f);
         }
     }
 
@@ -139,7 +137,6 @@ public final class AdamW implements AutoCloseable {
                 if (g == null) {
                     continue;
                 }
-                steps[i]++;
                 boolean decayed = decays[i] && weightDecay != 0;
                 groups.computeIfAbsent(decayed + "/" + p.getDataType(), k -> new Group(decayed)).add(i, p, g);
             }
@@ -168,7 +165,7 @@ public final class AdamW implements AutoCloseable {
             grads.add(grad);
             expAvgs.add(expAvg[i]);
             expAvgSqs.add(expAvgSq[i]);
-            stepCounts.add(stepTensors[i]);
+            stepCounts.add(steps[i]);
         }
     }
 
@@ -191,7 +188,7 @@ public final class AdamW implements AutoCloseable {
 
     /** How many updates the named parameter has received (torch's {@code state[p]["step"]}). */
     public long stepCount(String name) {
-        return steps[indexOf(name)];
+        return (long) steps[indexOf(name)].getFloat();
     }
 
     /** The first moment of the named parameter (live array; read, do not modify). */
@@ -217,7 +214,7 @@ public final class AdamW implements AutoCloseable {
                 NDArray v = expAvgSq[i].duplicate();
                 v.attach(tmp);
                 v.setName("exp_avg_sq." + name);
-                NDArray t = tmp.create(steps[i]);
+                NDArray t = tmp.create((long) steps[i].getFloat());
                 t.setName("step." + name);
                 list.add(m);
                 list.add(v);
@@ -261,9 +258,8 @@ public final class AdamW implements AutoCloseable {
                 mvt[1].attach(manager);
                 expAvg[i] = mvt[0];
                 expAvgSq[i] = mvt[1];
-                steps[i] = mvt[2].getLong();
-                stepTensors[i].close();
-                stepTensors[i] = manager.create((float) steps[i]);
+                steps[i].close();
+                steps[i] = manager.create((float) mvt[2].getLong());
             }
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new IOException(file + ": not a readable optimizer state (" + e.getMessage() + ")", e);
